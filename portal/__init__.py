@@ -1,0 +1,1 @@
+"""Zhanjiang unemployed-persons service portal."""

@@ -1,0 +1,25 @@
+"""What handlers need besides the database session, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.stores.base import Store
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from portal.adapters.sms import SmsGateway
+from portal.adapters.social_insurance import SocialInsurance
+from portal.config import Settings
+from portal.crypto import Cipher, TokenSigner
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    cipher: Cipher
+    status_signer: TokenSigner
+    sms: SmsGateway
+    social_insurance: SocialInsurance
+    limits: Store

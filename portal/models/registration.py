@@ -1,0 +1,143 @@
+"""Unemployment registrations: drafts, applications, their timeline and credit commitments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, Timestamped, UTCDateTime, enum_column, utcnow
+from portal.models.people import Person
+
+
+class RegistrationStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    DEFERRED = "deferred"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    EMPLOYED = "employed"
+    EXITED = "exited"
+
+
+OPEN_STATUSES = (RegistrationStatus.SUBMITTED, RegistrationStatus.DEFERRED, RegistrationStatus.REGISTERED)
+
+
+class RegistrationDraft(Timestamped, Base):
+    """The answers of an application in progress, encrypted because they hold the ID number."""
+
+    __tablename__ = "registration_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("resident_accounts.id", ondelete="CASCADE"), unique=True)
+    step: Mapped[str] = mapped_column(sa.String(32))
+    data_cipher: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+_open_values = [s.value for s in OPEN_STATUSES]
+
+
+class Registration(Timestamped, Base):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One open registration per person, enforced by the database itself.
+        sa.Index(
+            "uq_registrations_open_person",
+            "person_id",
+            unique=True,
+            sqlite_where=sa.text(f"status IN ({', '.join(repr(v) for v in _open_values)})"),
+            postgresql_where=sa.text(f"status IN ({', '.join(repr(v) for v in _open_values)})"),
+        ),
+        # The staff work queue: by county, status and deadline.
+        sa.Index("ix_registrations_queue", "county_code", "status", "deadline"),
+        sa.Index("ix_registrations_account_id", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resident_accounts.id", ondelete="SET NULL"))
+    county_code: Mapped[str] = mapped_column(sa.ForeignKey("service_areas.code"))
+    status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus))
+    pension_category: Mapped[str] = mapped_column(sa.String(3))
+    hukou_local: Mapped[bool]
+    residence_urban: Mapped[bool]
+    unemployment_category: Mapped[str] = mapped_column(sa.String(32))
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    # Every other answer of the form (Attachment 2), in the shape the form service defines.
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Deferred: the 7-working-day deadline (§5.1). Complete: the 3-working-day decision target.
+    deadline: Mapped[date]
+    deadline_provisional: Mapped[bool] = mapped_column(default=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(sa.String(8))
+    # Optimistic locking for staff decisions (issue: staff workspace).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    person: Mapped[Person] = relationship(lazy="raise")
+    commitment: Mapped[Commitment | None] = relationship(back_populates="registration", lazy="raise")
+    events: Mapped[list[RegistrationEvent]] = relationship(
+        back_populates="registration", lazy="raise", order_by="RegistrationEvent.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class RegistrationEvent(Base):
+    """One line of a registration's timeline: what happened, when, and by whom."""
+
+    __tablename__ = "registration_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    actor: Mapped[str] = mapped_column(sa.String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    registration: Mapped[Registration] = relationship(back_populates="events", lazy="raise")
+
+
+class CommitmentText(Base):
+    """An exact, versioned text of the credit commitment (§5.1) as it was shown to applicants."""
+
+    __tablename__ = "commitment_texts"
+    __table_args__ = (sa.UniqueConstraint("version", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(20))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    body: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CommitmentOutcome(enum.StrEnum):
+    KEPT = "kept"
+    BROKEN = "broken"
+
+
+class Commitment(Base):
+    """A signed credit commitment: which text, its hash, the typed name, when, and what was missing."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), unique=True)
+    text_id: Mapped[int] = mapped_column(sa.ForeignKey("commitment_texts.id"))
+    text_sha256: Mapped[str] = mapped_column(sa.String(64))
+    signed_name: Mapped[str] = mapped_column(sa.String(60))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    missing_items: Mapped[list[str]] = mapped_column(sa.JSON)
+    outcome: Mapped[CommitmentOutcome | None] = mapped_column(enum_column(CommitmentOutcome))
+
+    registration: Mapped[Registration] = relationship(back_populates="commitment", lazy="raise")
+    text: Mapped[CommitmentText] = relationship(lazy="raise")

@@ -1,0 +1,171 @@
+"""Resident accounts: phone numbers, passwords, SMS codes, sign-up, log-in and password reset."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.adapters.sms import SmsGateway
+from portal.crypto import Cipher
+from portal.i18n import _l
+from portal.models import CodePurpose, ResidentAccount, SmsCode
+from portal.models.base import utcnow
+
+CODE_TTL = timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+# argon2id with the library's defaults (RFC 9106 low-memory profile).
+_hasher = PasswordHasher()
+# Verified against when no account matches, so a wrong number costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_COMMON_PASSWORDS = frozenset(
+    {
+        "12345678", "123456789", "1234567890", "87654321", "11111111", "88888888", "66666666",
+        "password", "password1", "qwertyui", "qwerty123", "abc12345", "abcd1234", "a1234567",
+        "iloveyou", "woaini520", "woaini1314", "5201314520", "1qaz2wsx", "zhanjiang", "00000000",
+    }
+)  # fmt: skip
+
+PHONE_INVALID = _l("Enter a mainland mobile number of 11 digits, like 13812345678")
+PASSWORD_TOO_SHORT = _l("Your password must be at least 8 characters long")
+PASSWORD_TOO_LONG = _l("Your password must be at most 128 characters long")
+PASSWORD_TOO_COMMON = _l("This password is too easy to guess: choose another")
+PASSWORD_IS_PHONE = _l("Your password must not contain your phone number")
+PASSWORDS_DIFFER = _l("The two passwords are not the same")
+CODE_WRONG = _l("The code is wrong or has expired: ask for a new one")
+LOGIN_FAILED = _l("The phone number or password is not right")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """The 11-digit number, or None when it is not a mainland mobile number."""
+    digits = re.sub(r"[\s\-]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits if _PHONE.match(digits) else None
+
+
+def password_problems(password: str, phone: str | None = None) -> list[object]:
+    """Length and guessability rather than composition rules (NIST SP 800-63B)."""
+    if len(password) < PASSWORD_MIN:
+        return [PASSWORD_TOO_SHORT]
+    if len(password) > PASSWORD_MAX:
+        return [PASSWORD_TOO_LONG]
+    if phone and phone in password:
+        return [PASSWORD_IS_PHONE]
+    if password.lower() in _COMMON_PASSWORDS or len(set(password)) <= 2:
+        return [PASSWORD_TOO_COMMON]
+    return []
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """What the caller may tell the user: nothing that reveals whether an account exists."""
+
+    phone: str
+
+
+async def _account_by_phone(session: AsyncSession, phone: str) -> ResidentAccount | None:
+    return await session.scalar(select(ResidentAccount).where(ResidentAccount.phone == phone))
+
+
+def _code_text(purpose: CodePurpose, code: str) -> str:
+    # Texts go out in Chinese: SMS templates are registered with the carrier in one language.
+    if purpose is CodePurpose.SIGN_UP:
+        return f"【湛江就业服务】您的注册验证码是{code}，10分钟内有效。请勿告诉他人。"
+    return f"【湛江就业服务】您正在重置密码，验证码是{code}，10分钟内有效。如非本人操作，请忽略。"
+
+
+async def send_code(
+    session: AsyncSession, gateway: SmsGateway, cipher: Cipher, phone: str, purpose: CodePurpose
+) -> CodeSent:
+    """Text a one-time code; for a sign-up on a number that already has an account, say so instead.
+
+    Either way the web page says the same thing, so it cannot be used to find who has an account.
+    """
+    existing = await _account_by_phone(session, phone)
+    if purpose is CodePurpose.SIGN_UP and existing is not None:
+        await gateway.send(session, phone, "【湛江就业服务】此号码已注册账户。请直接登录；如忘记密码，可在登录页重置。")
+        return CodeSent(phone)
+    if purpose is CodePurpose.RESET and existing is None:
+        return CodeSent(phone)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    session.add(
+        SmsCode(
+            phone_hash=cipher.keyed_hash(phone, "phone"),
+            purpose=purpose,
+            code_hash=cipher.keyed_hash(f"{phone}:{code}", "sms-code"),
+            expires_at=utcnow() + CODE_TTL,
+        )
+    )
+    await gateway.send(session, phone, _code_text(purpose, code))
+    return CodeSent(phone)
+
+
+async def check_code(session: AsyncSession, cipher: Cipher, phone: str, purpose: CodePurpose, code: str) -> bool:
+    """Use up the latest live code for this number if `code` matches it; count a wrong try."""
+    latest = await session.scalar(
+        select(SmsCode)
+        .where(
+            SmsCode.phone_hash == cipher.keyed_hash(phone, "phone"),
+            SmsCode.purpose == purpose,
+            SmsCode.used_at.is_(None),
+        )
+        .order_by(SmsCode.created_at.desc(), SmsCode.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.expires_at < utcnow() or latest.attempts >= CODE_ATTEMPTS:
+        return False
+    if not secrets.compare_digest(latest.code_hash, cipher.keyed_hash(f"{phone}:{code.strip()}", "sms-code")):
+        latest.attempts += 1
+        return False
+    latest.used_at = utcnow()
+    return True
+
+
+async def create_account(session: AsyncSession, phone: str, password: str, locale: str) -> ResidentAccount:
+    account = ResidentAccount(phone=phone, password_hash=hash_password(password), locale=locale)
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def authenticate(session: AsyncSession, phone: str | None, password: str) -> ResidentAccount | None:
+    account = await _account_by_phone(session, phone) if phone else None
+    try:
+        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if account is None:
+        return None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    account.last_login_at = utcnow()
+    return account
+
+
+async def set_password(session: AsyncSession, phone: str, password: str) -> ResidentAccount | None:
+    account = await _account_by_phone(session, phone)
+    if account is not None:
+        account.password_hash = hash_password(password)
+    return account
+
+
+async def get_account(session: AsyncSession, account_id: int) -> ResidentAccount | None:
+    return await session.get(ResidentAccount, account_id)

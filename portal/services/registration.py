@@ -1,0 +1,452 @@
+"""Unemployment registration: drafts saved step by step, the checks that may refuse, submission."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.adapters.social_insurance import SocialInsurance
+from portal.clock import local_date
+from portal.crypto import Cipher
+from portal.models import (
+    OPEN_STATUSES,
+    Commitment,
+    CommitmentText,
+    Person,
+    Registration,
+    RegistrationDraft,
+    RegistrationEvent,
+    RegistrationStatus,
+)
+from portal.models.base import utcnow
+from portal.rules.eligibility import PENSION_AGE_REACHED, age_window
+from portal.rules.pension import PensionCategory
+from portal.services.calendar import deadline_after
+from portal.services.errors import DomainError
+from portal.services.registration_form import (
+    OUTSIDE,
+    Answers,
+    Errors,
+    Step,
+    county_options,
+    has_missing_papers,
+    validate_step,
+)
+
+DRAFT_PURPOSE = "registration-draft"
+DEFERRAL_WORKING_DAYS = 7  # §5.1 of the notice
+DECISION_WORKING_DAYS = 3  # 人社厅发〔2020〕79号: a complete application is decided within 3 working days
+COMMITMENT_VERSION = "v1"
+DATA_DIR = Path(__file__).parent.parent / "data"
+DONE = "_done"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the application cannot go on, with what the page needs to explain it."""
+
+    kind: str  # age, employed, already_registered, no_zhanjiang_link
+    step: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Refused(DomainError):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.kind)
+        self.refusal = refusal
+
+
+class Incomplete(DomainError):
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
+class AlreadySubmitted(DomainError):
+    def __init__(self, number: str) -> None:
+        super().__init__("already submitted")
+        self.number = number
+
+
+@dataclass
+class StepOutcome:
+    values: Answers
+    errors: Errors
+    next_step: str | None = None
+    refusal: Refusal | None = None
+
+
+# ---- drafts ---------------------------------------------------------------------------------
+
+
+async def _draft_row(session: AsyncSession, account_id: int) -> RegistrationDraft | None:
+    return await session.scalar(select(RegistrationDraft).where(RegistrationDraft.account_id == account_id))
+
+
+async def get_answers(session: AsyncSession, cipher: Cipher, account_id: int) -> Answers | None:
+    row = await _draft_row(session, account_id)
+    return cipher.decrypt_json(row.data_cipher, DRAFT_PURPOSE) if row else None
+
+
+async def _save(session: AsyncSession, cipher: Cipher, account_id: int, answers: Answers, step: str) -> None:
+    blob = cipher.encrypt_json(answers, DRAFT_PURPOSE)
+    row = await _draft_row(session, account_id)
+    if row is None:
+        session.add(RegistrationDraft(account_id=account_id, step=step, data_cipher=blob))
+    else:
+        row.step, row.data_cipher = step, blob
+    await session.flush()
+
+
+async def start(session: AsyncSession, cipher: Cipher, account_id: int, phone: str) -> Answers:
+    """Open a draft, or return the one in progress: starting twice never loses answers."""
+    answers = await get_answers(session, cipher, account_id)
+    if answers is None:
+        answers = {"phone": phone, DONE: []}
+        await _save(session, cipher, account_id, answers, "identity")
+    return answers
+
+
+def applicable(steps: Sequence[Step], answers: Mapping[str, Any]) -> list[Step]:
+    return [s for s in steps if s.applies(answers)]
+
+
+def next_step(steps: Sequence[Step], answers: Mapping[str, Any]) -> Step | None:
+    """The first step still to answer; None when the check-your-answers page is next."""
+    done = set(answers.get(DONE, []))
+    return next((s for s in applicable(steps, answers) if s.key not in done), None)
+
+
+def previous_step(steps: Sequence[Step], answers: Mapping[str, Any], key: str) -> Step | None:
+    keys = applicable(steps, answers)
+    for before, current in itertools.pairwise(keys):
+        if current.key == key:
+            return before
+    return None
+
+
+def can_open(steps: Sequence[Step], answers: Mapping[str, Any], key: str) -> bool:
+    """A step can be opened once every step before it is answered (no jumping ahead by URL)."""
+    upcoming = next_step(steps, answers)
+    order = [s.key for s in applicable(steps, answers)]
+    if key not in order:
+        return False
+    return upcoming is None or order.index(key) <= order.index(upcoming.key)
+
+
+def _recheck_done(steps: Sequence[Step], answers: Answers, today: date) -> None:
+    """A change can make an earlier answer wrong (a new hukou area, a new name): ask it again."""
+    still_done = []
+    for step in applicable(steps, answers):
+        if step.key in answers.get(DONE, []):
+            _, errors = validate_step(step, answers, answers, today=today)
+            if not errors:
+                still_done.append(step.key)
+    answers[DONE] = still_done
+
+
+async def save_step(
+    session: AsyncSession,
+    cipher: Cipher,
+    social_insurance: SocialInsurance,
+    account_id: int,
+    steps: Sequence[Step],
+    step: Step,
+    form: Mapping[str, Any],
+    today: date,
+) -> StepOutcome:
+    """Check and keep one step's answers. A refusal keeps them too, but leaves the step open."""
+    answers = await get_answers(session, cipher, account_id) or {DONE: []}
+    values, errors = validate_step(step, form, answers, today=today)
+    if errors:
+        return StepOutcome(values, errors)
+    answers.update(values)
+    refusal = await _check_after(session, cipher, social_insurance, step.key, answers, today)
+    done = [k for k in answers.get(DONE, []) if k != step.key]
+    if refusal is None:
+        done.append(step.key)
+    answers[DONE] = done
+    _recheck_done(steps, answers, today)
+    upcoming = next_step(steps, answers)
+    await _save(session, cipher, account_id, answers, upcoming.key if upcoming else "check")
+    return StepOutcome(values, {}, upcoming.key if upcoming else None, refusal)
+
+
+# ---- checks that can refuse an application --------------------------------------------------
+
+
+def check_age(answers: Mapping[str, Any], today: date, *, step: str) -> Refusal | None:
+    """The working-age window on the day of applying (§1.1); women without an answer get 55."""
+    if not answers.get("birth_date"):
+        return None
+    raw = answers.get("pension_category")
+    category = PensionCategory(raw) if answers.get("sex") == "F" and raw else None
+    window = age_window(date.fromisoformat(answers["birth_date"]), answers["sex"], today, category)
+    if window.eligible:
+        return None
+    return Refusal(
+        "age",
+        step,
+        {
+            "reason": window.reasons[0],
+            "start": window.start,
+            "until": window.until,
+            "pension_age": window.reasons[0] == PENSION_AGE_REACHED,
+        },
+    )
+
+
+async def check_not_registered(session: AsyncSession, cipher: Cipher, answers: Mapping[str, Any]) -> Refusal | None:
+    if not answers.get("id_number"):
+        return None
+    open_registration = await session.scalar(
+        select(Registration)
+        .join(Person)
+        .where(
+            Person.id_hash == cipher.keyed_hash(answers["id_number"], "id"),
+            Registration.status.in_(OPEN_STATUSES),
+        )
+    )
+    if open_registration is None:
+        return None
+    return Refusal(
+        "already_registered",
+        "identity",
+        {"county": open_registration.county_code, "status": open_registration.status.value},
+    )
+
+
+async def check_not_employed(social_insurance: SocialInsurance, answers: Mapping[str, Any]) -> Refusal | None:
+    """'Not in work' is decided by the social-insurance system (§1.1), not by what is typed."""
+    if not answers.get("id_number"):
+        return None
+    record = await social_insurance.employment(answers["id_number"])
+    if not record.active:
+        return None
+    return Refusal(
+        "employed",
+        "employment",
+        {
+            "employer_zh": record.employer_zh,
+            "employer_en": record.employer_en,
+            "since": record.since,
+            "county": answers.get("county"),
+        },
+    )
+
+
+def check_zhanjiang_link(answers: Mapping[str, Any]) -> Refusal | None:
+    if answers.get("hukou_area") == OUTSIDE and answers.get("residence_area") == OUTSIDE:
+        return Refusal("no_zhanjiang_link", "residence")
+    return None
+
+
+async def _check_after(
+    session: AsyncSession,
+    cipher: Cipher,
+    social_insurance: SocialInsurance,
+    key: str,
+    answers: Answers,
+    today: date,
+) -> Refusal | None:
+    if key == "identity":
+        return await check_not_registered(session, cipher, answers) or check_age(answers, today, step=key)
+    if key == "pension":
+        return check_age(answers, today, step=key)
+    if key == "residence":
+        return check_zhanjiang_link(answers)
+    if key == "employment":
+        return await check_not_employed(social_insurance, answers)
+    return None
+
+
+# ---- submission -----------------------------------------------------------------------------
+
+
+def commitment_text(language: str) -> str:
+    lang = language if language in ("zh_CN", "en") else "zh_CN"
+    return (DATA_DIR / f"commitment_{COMMITMENT_VERSION}.{lang}.txt").read_text(encoding="utf-8")
+
+
+async def _commitment_text_row(session: AsyncSession, language: str) -> CommitmentText:
+    """The exact text shown, stored once per version and language and found again by its hash."""
+    body = commitment_text(language)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    row = await session.scalar(select(CommitmentText).where(CommitmentText.sha256 == digest))
+    if row is None:
+        row = CommitmentText(version=COMMITMENT_VERSION, language=language, body=body, sha256=digest)
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def _new_number(session: AsyncSession, today: date) -> str:
+    # Random rather than sequential, so numbers say nothing about how many others applied.
+    while True:
+        number = f"ZJ{today:%Y%m%d}{secrets.randbelow(1_000_000):06d}"
+        if await session.scalar(select(Registration.id).where(Registration.number == number)) is None:
+            return number
+
+
+async def _person(session: AsyncSession, cipher: Cipher, answers: Mapping[str, Any]) -> Person:
+    id_hash = cipher.keyed_hash(answers["id_number"], "id")
+    person = await session.scalar(select(Person).where(Person.id_hash == id_hash))
+    if person is None:
+        person = Person(
+            id_hash=id_hash,
+            id_cipher=cipher.encrypt(answers["id_number"].encode(), "id"),
+            name=answers["name"],
+            sex=answers["sex"],
+            birth_date=date.fromisoformat(answers["birth_date"]),
+        )
+        session.add(person)
+    else:
+        person.name = answers["name"]
+    await session.flush()
+    return person
+
+
+_NOT_STORED_IN_ANSWERS = {"id_number", "name", "sex", "birth_date", "signed_name", "agree", DONE}
+
+
+async def existing_open_number(session: AsyncSession, account_id: int) -> str | None:
+    return await session.scalar(
+        select(Registration.number).where(Registration.account_id == account_id, Registration.status.in_(OPEN_STATUSES))
+    )
+
+
+async def submit(
+    session: AsyncSession,
+    cipher: Cipher,
+    social_insurance: SocialInsurance,
+    account_id: int,
+    steps: Sequence[Step],
+    language: str,
+    now: datetime | None = None,
+) -> Registration:
+    """Accept the application at once: `deferred` with a commitment when papers are missing (§5.1),
+    otherwise `submitted` with a decision target."""
+    now = now or utcnow()
+    today = local_date(now)
+    answers = await get_answers(session, cipher, account_id)
+    if answers is None:
+        number = await existing_open_number(session, account_id)
+        if number:
+            raise AlreadySubmitted(number)
+        raise Incomplete("identity")
+    _recheck_done(steps, answers, today)
+    upcoming = next_step(steps, answers)
+    if upcoming is not None:
+        raise Incomplete(upcoming.key)
+    refusal = (
+        await check_not_registered(session, cipher, answers)
+        or check_age(answers, today, step="pension" if answers.get("sex") == "F" else "identity")
+        or check_zhanjiang_link(answers)
+        or await check_not_employed(social_insurance, answers)
+    )
+    if refusal is not None:
+        raise Refused(refusal)
+    if answers.get("county") not in county_options(answers):
+        raise Incomplete("place")
+
+    deferred = has_missing_papers(answers)
+    due = await deadline_after(session, today, DEFERRAL_WORKING_DAYS if deferred else DECISION_WORKING_DAYS)
+    person = await _person(session, cipher, answers)
+    registration = Registration(
+        number=await _new_number(session, today),
+        person_id=person.id,
+        account_id=account_id,
+        county_code=answers["county"],
+        status=RegistrationStatus.DEFERRED if deferred else RegistrationStatus.SUBMITTED,
+        pension_category=answers.get("pension_category") or ("M60" if answers["sex"] == "M" else "F55"),
+        hukou_local=answers["hukou_area"] != OUTSIDE,
+        residence_urban=answers["residence_type"] == "urban",
+        unemployment_category=answers["unemployment_category"],
+        phone=answers["phone"],
+        answers={k: v for k, v in answers.items() if k not in _NOT_STORED_IN_ANSWERS},
+        accepted_at=now,
+        deadline=due.deadline,
+        deadline_provisional=due.provisional,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(registration)
+            await session.flush()
+    except IntegrityError:
+        # Another request for the same person got there first (a double submit): keep theirs.
+        number = await existing_open_number(session, account_id)
+        raise AlreadySubmitted(number or "") from None
+
+    events = [RegistrationEvent(registration_id=registration.id, at=now, kind="submitted", actor="resident")]
+    if deferred:
+        text = await _commitment_text_row(session, language)
+        session.add(
+            Commitment(
+                registration_id=registration.id,
+                text_id=text.id,
+                text_sha256=text.sha256,
+                signed_name=answers["signed_name"],
+                signed_at=now,
+                missing_items=answers["missing_papers"],
+            )
+        )
+        events.append(
+            RegistrationEvent(
+                registration_id=registration.id,
+                at=now,
+                kind="commitment_signed",
+                actor="resident",
+                detail={"missing": answers["missing_papers"]},
+            )
+        )
+    events.append(
+        RegistrationEvent(
+            registration_id=registration.id,
+            at=now,
+            kind="deferred" if deferred else "awaiting_decision",
+            actor="system",
+            detail={"deadline": due.deadline.isoformat(), "provisional": due.provisional},
+        )
+    )
+    session.add_all(events)
+    draft = await _draft_row(session, account_id)
+    if draft is not None:
+        await session.delete(draft)
+    await session.flush()
+    return registration
+
+
+# ---- reading applications -------------------------------------------------------------------
+
+
+async def applications_of(session: AsyncSession, account_id: int) -> list[Registration]:
+    rows = await session.scalars(
+        select(Registration)
+        .where(Registration.account_id == account_id)
+        .options(selectinload(Registration.events), selectinload(Registration.commitment))
+        .order_by(Registration.accepted_at.desc())
+    )
+    return list(rows)
+
+
+async def application_of(session: AsyncSession, account_id: int, number: str) -> Registration | None:
+    return await session.scalar(
+        select(Registration)
+        .where(Registration.account_id == account_id, Registration.number == number)
+        .options(selectinload(Registration.events), selectinload(Registration.commitment))
+    )
+
+
+async def status_of(session: AsyncSession, registration_id: int) -> Registration | None:
+    return await session.get(Registration, registration_id)

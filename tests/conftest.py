@@ -1,0 +1,120 @@
+"""Test set-up: a migrated database per run (SQLite, or PostgreSQL from TEST_DATABASE_URL),
+emptied after each test, and an app with its own in-memory stores per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.app import create_app
+from portal.app_services import Services
+from portal.config import Settings
+from portal.db import make_engine, make_sessionmaker
+from portal.models import Base
+from portal.rules.idnumber import check_digit
+
+# Tables filled by the reference-data loader, kept between tests.
+REFERENCE_TABLES = {"service_areas", "local_figures", "alembic_version"}
+
+
+def make_id(birth: date, sex: str = "M", region: str = "440802", sequence: int = 1) -> str:
+    """A valid synthetic ID number for a birth date and sex (odd sequence digit = male)."""
+    seq = sequence * 10 + (1 if sex == "M" else 2)
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_digit(first17)
+
+
+def _database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _load_reference(settings: Settings) -> None:
+    from portal.demo import load_reference_data
+
+    engine = make_engine(settings.database_url)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        await load_reference_data(session)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    with tempfile.TemporaryDirectory(prefix="portal-test-") as tmp:
+        tmp_dir = Path(tmp)
+        url = _database_url(tmp_dir)
+        env = {
+            "PORTAL_ENV": "test",
+            "PORTAL_INSTANCE_DIR": str(tmp_dir),
+            "DATABASE_URL": url,
+            "PORTAL_DATA_KEY": "11" * 32,
+            "PORTAL_SECRET_KEY": "22" * 32,
+        }
+        if url.startswith("postgresql"):
+            asyncio.run(_reset_postgres(url))
+        from portal.cli import migrate
+
+        built = Settings.from_env(env)
+        migrate(built)
+        asyncio.run(_load_reference(built))
+        yield built
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    application = create_app(settings)
+    yield application
+    services: Services = application.state.services
+    async with services.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                await conn.execute(table.delete())
+    await services.engine.dispose()
+
+
+@pytest.fixture
+def services(app: Litestar) -> Services:
+    return app.state.services
+
+
+@pytest.fixture
+async def db(services: Services) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and checking data; commit what a request must see."""
+    async with services.sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client
+
+
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def post_form(client: AsyncTestClient[Any], url: str, data: dict[str, Any], *, page: str | None = None) -> Any:
+    """Post as a browser would: load the page first and send its CSRF token back with the form."""
+    shown = await client.get(page or url)
+    match = _CSRF.search(shown.text)
+    assert match, f"no CSRF token on {page or url}"
+    return await client.post(url, data={**data, "_csrf_token": match.group(1)}, follow_redirects=False)
