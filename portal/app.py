@@ -107,6 +107,7 @@ def _jinja() -> Environment:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    logging_filters.install()
     stores = _stores(settings)
     engine = make_engine(settings.database_url)
     services = Services(
@@ -129,7 +130,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        logging_filters.install()
         try:
             yield
         finally:
@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-            log_exceptions="always",
+            log_exceptions="never",  # routes.errors.server_error logs them once
         ),
         debug=False,
     )

@@ -1,13 +1,15 @@
-"""A logging filter that removes ID and phone numbers from every record, whatever logged them."""
+"""Keeping ID and phone numbers out of the logs, whatever library writes the record."""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 # 18-character ID numbers (and 15-digit old ones), then mainland mobile numbers.
 _ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
 _PHONE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+_installed = False
 
 
 def redact(text: str) -> str:
@@ -15,17 +17,37 @@ def redact(text: str) -> str:
 
 
 class RedactPersonalData(logging.Filter):
+    """For handlers configured elsewhere (a deployment's own logging config can add it)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        _redact_record(record)
         return True
 
 
-def install(logger_names: tuple[str, ...] = ("", "uvicorn", "uvicorn.access", "uvicorn.error", "litestar")) -> None:
-    """Attach the filter to the handlers of the loggers that write out (filters on loggers skip children)."""
-    for name in logger_names:
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, RedactPersonalData) for f in handler.filters):
-                handler.addFilter(RedactPersonalData())
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a malformed record: leave it for logging to report
+        return
+    cleaned = redact(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+
+
+def install() -> None:
+    """Redact every record as it is created: filters on handlers miss records that reach other
+    handlers (pytest's, a deployment's), and filters on loggers miss records from child loggers."""
+    global _installed  # installed once per process
+    if _installed:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        _redact_record(record)
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)
+    # aiosqlite logs every statement with its parameters at DEBUG: noise, and personal data.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    _installed = True

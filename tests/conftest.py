@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,15 +104,20 @@ async def db(services: Services) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
-        yield test_client
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in the test's own event loop (Litestar's test client runs it
+    in another thread, where asyncpg connections from the shared pool cannot be used)."""
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    # No lifespan here: its anyio task group cannot span a fixture's set-up and tear-down; the
+    # `app` fixture disposes of the engine, which is all the portal's own lifespan does on exit.
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
+        yield http
 
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-async def post_form(client: AsyncTestClient[Any], url: str, data: dict[str, Any], *, page: str | None = None) -> Any:
+async def post_form(client: httpx.AsyncClient, url: str, data: dict[str, Any], *, page: str | None = None) -> Any:
     """Post as a browser would: load the page first and send its CSRF token back with the form."""
     shown = await client.get(page or url)
     match = _CSRF.search(shown.text)

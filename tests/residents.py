@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from litestar.testing import AsyncTestClient
+import httpx
 from sqlalchemy import select
 
 from portal.app_services import Services
@@ -49,7 +49,7 @@ async def latest_code(services: Services, phone: str) -> str:
     return match.group(0)
 
 
-async def sign_up(client: AsyncTestClient[Any], services: Services, phone: str, password: str = PASSWORD) -> None:
+async def sign_up(client: httpx.AsyncClient, services: Services, phone: str, password: str = PASSWORD) -> None:
     response = await post_form(client, "/account/sign-up", {"phone": phone})
     assert response.status_code == 303, response.text
     code = await latest_code(services, phone)
@@ -60,11 +60,11 @@ async def sign_up(client: AsyncTestClient[Any], services: Services, phone: str, 
     assert response.headers["location"] == "/register"
 
 
-async def answer(client: AsyncTestClient[Any], step: str, data: dict[str, Any]) -> Any:
+async def answer(client: httpx.AsyncClient, step: str, data: dict[str, Any]) -> Any:
     return await post_form(client, f"/register/step/{step}", data)
 
 
-async def fill_in(client: AsyncTestClient[Any], person: dict[str, Any], *, until: str | None = None) -> Any:
+async def fill_in(client: httpx.AsyncClient, person: dict[str, Any], *, until: str | None = None) -> Any:
     """Start an application and answer each step the way `person` does; stop before `until`."""
     response = await post_form(client, "/register/start", {}, page="/register")
     assert response.status_code == 303
@@ -80,5 +80,5 @@ async def fill_in(client: AsyncTestClient[Any], person: dict[str, Any], *, until
     return response
 
 
-async def submit(client: AsyncTestClient[Any]) -> Any:
+async def submit(client: httpx.AsyncClient) -> Any:
     return await post_form(client, "/register/submit", {}, page="/register/check")

@@ -4,8 +4,7 @@ Revision ID: 6445e2add479
 Revises: 
 Created: 2026-11-26 15:39:38.899196
 
-Compatibility: say here whether the code running before this migration still works after it
-(so it can be applied before the new code is deployed), or what must happen first.
+Compatibility: the first migration; nothing ran before it.
 """
 
 from collections.abc import Sequence

@@ -183,6 +183,7 @@ async def check_page(request: Request[Any, Any, Any], db: Db, services: Deps) ->
     return page(
         "registration/check.html",
         sections=summarise(reg.applicable(steps, answers), answers),
+        answers=answers,
         deferred=has_missing_papers(answers),
     )
 

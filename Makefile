@@ -1,0 +1,62 @@
+# The same targets serve people and CI: `.ci/run` calls `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_E2E_ARGS := --device "Pixel 7" --browser chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-unit test-e2e lint format translations browser clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with everything (test tools too) and compile the translations; idempotent
+	$(BIN)/pybabel -q compile -d portal/translations
+
+run: install ## Migrate, load the demo data (once) and serve on http://$(HOST):$(PORT)
+	$(BIN)/portal migrate
+	$(BIN)/portal load-data --demo
+	$(BIN)/portal serve --host $(HOST) --port $(PORT)
+
+lint: install ## ruff: lint and formatting
+	$(BIN)/ruff check portal tests e2e bench migrations
+	$(BIN)/ruff format --check portal tests e2e bench
+
+browser: ## Make sure Debian's Chromium (and CJK fonts for screenshots) are installed
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
+	  else \
+	    echo "The e2e tests need Debian's Chromium: run  sudo apt-get install -y chromium fonts-noto-cjk"; exit 1; \
+	  fi; \
+	fi
+
+test-unit: install ## Unit and HTTP tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+	env -u TEST_DATABASE_URL $(BIN)/pytest tests
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; $(BIN)/pytest tests; fi
+
+test-e2e: install browser ## Playwright tests in headless Chromium on a phone viewport
+	env -u TEST_DATABASE_URL $(BIN)/pytest e2e $(PYTEST_E2E_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; $(BIN)/pytest e2e $(PYTEST_E2E_ARGS); fi
+
+test: lint test-unit test-e2e ## Everything: lint, unit, HTTP and e2e tests
+
+translations: install ## Extract the messages and update both catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project zhanjiang-portal -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-location --ignore-obsolete
+	$(BIN)/python -m portal.i18n_tools fill-english
+
+clean: ## Remove the virtualenv and caches (keeps instance/, the local database and keys)
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-results

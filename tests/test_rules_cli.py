@@ -1,0 +1,77 @@
+"""`portal rules ...` prints one JSON object and exits 0, or 1 for an invalid ID number."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from portal.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(["rules", *argv])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_id_check_valid(capsys) -> None:
+    assert run(capsys, "id-check", "11010519491231002x") == (
+        0,
+        {"valid": True, "id": "11010519491231002X", "birth_date": "1949-12-31", "sex": "F", "region_code": "110105"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "error"),
+    [("4408021990010100", "length"), ("44080219900101001A", "characters"),
+     ("440802199002300016", "birth_date"), ("440802199001010017", "check_digit")],
+)  # fmt: skip
+def test_id_check_invalid(capsys, number, error) -> None:
+    code, out = run(capsys, "id-check", number)
+    assert code == 1
+    assert out["valid"] is False
+    assert out["error"] == error
+    assert out["message"]
+
+
+@pytest.mark.parametrize(
+    ("birth", "category", "months", "age", "month"),
+    [("1965-01", "M60", 721, "60y1m", "2025-02"), ("1984-11", "F50", 660, "55y0m", "2039-11"),
+     ("1981-12", "F55", 696, "58y0m", "2039-12")],
+)  # fmt: skip
+def test_pension_age(capsys, birth, category, months, age, month) -> None:
+    assert run(capsys, "pension-age", "--birth", birth, "--category", category) == (
+        0,
+        {"age_months": months, "age": age, "pension_month": month},
+    )
+
+
+def test_workdays_after(capsys) -> None:
+    assert run(capsys, "workdays-after", "--from", "2026-11-23", "--days", "7") == (
+        0,
+        {"deadline": "2026-12-02", "provisional": False},
+    )
+    assert run(capsys, "workdays-after", "--from", "2026-12-28", "--days", "7")[1]["provisional"] is True
+
+
+def test_mask_prints_only_the_keys_given(capsys) -> None:
+    assert run(capsys, "mask", "--name", "欧阳娜娜", "--phone", "13812345678") == (
+        0,
+        {"name": "欧阳**", "phone": "138****5678"},
+    )
+
+
+def test_eligibility_defaults_women_to_55_and_ignores_category_for_men(capsys) -> None:
+    # A woman born 1975-01-10: F50 pension date 2025-02-10, F55 much later.
+    woman = "440802197501100027"
+    code, default = run(capsys, "eligibility", "--id", woman, "--on", "2026-11-26")
+    assert (code, default["eligible"], default["reasons"]) == (0, True, [])
+    _, worker = run(capsys, "eligibility", "--id", woman, "--on", "2026-11-26", "--category", "F50")
+    assert worker == {
+        "eligible": False,
+        "reasons": ["pension_age_reached"],
+        "from": "1991-01-10",
+        "until": "2025-02-10",
+    }
+    _, man = run(capsys, "eligibility", "--id", "440802199001010016", "--on", "2026-11-26", "--category", "F50")
+    assert man["until"] == "2053-01-01"
