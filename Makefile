@@ -55,8 +55,8 @@ test: lint test-unit test-e2e ## Everything: lint, unit, HTTP and e2e tests
 translations: install ## Extract the messages and update both catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project zhanjiang-portal -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-location --ignore-obsolete
-	$(BIN)/python -m portal.i18n_tools fill-english
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --ignore-obsolete
+	$(BIN)/python -m portal.i18n_tools tidy
 
 clean: ## Remove the virtualenv and caches (keeps instance/, the local database and keys)
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-results

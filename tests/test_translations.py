@@ -51,3 +51,8 @@ def test_catalogues_cover_every_string_in_the_code(tmp_path: Path) -> None:
     for locale in ("zh_CN", "en"):
         have = {m.id for m in _catalog(locale) if m.id and m.string}
         assert sorted(map(str, wanted - have)) == [], f"missing in {locale}: run `make translations`"
+
+
+def test_english_catalogue_gives_the_english_source_text() -> None:
+    # English is the language the messages are written in; a different msgstr is a stale fuzzy match.
+    assert [m.id for m in _catalog("en") if m.id and m.string != m.id] == []

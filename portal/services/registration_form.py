@@ -496,7 +496,9 @@ def validate_step(
     check = _STEP_CHECKS.get(step.key)
     if check is not None:
         check(values, errors, answers, today)
-    return values, errors
+    # The error summary lists problems in the order the fields appear on the page.
+    order = [f.name for f in step.fields]
+    return values, dict(sorted(errors.items(), key=lambda item: order.index(item[0])))
 
 
 def _check_identity(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
