@@ -54,37 +54,71 @@ def test_forms_work_without_javascript(page_without_js: Page) -> None:
     expect(page.locator("#id-preview")).to_contain_text("1990年1月1日")
 
 
-def test_english_at_360px_keeps_answers_across_a_language_switch(small_page: Page, check_page) -> None:
+def test_english_at_360px_from_sign_up_to_receipt(small_page: Page, check_page) -> None:
     page = small_page
     page.goto("/")
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Register as unemployed in Zhanjiang")
+    check_page("home, English, 360 px", page)
     sign_up(page, "13912340001")
     continue_(page)
 
-    # An error without JavaScript: the summary at the top links to the field, typed values stay.
+    # An error: the summary at the top links to the field, and what was typed stays.
     page.fill("#name", "Zhang San")
     page.fill("#id_number", "440802199001010017")
     continue_(page)
-    summary = page.locator(".error-summary")
-    expect(summary).to_contain_text("This ID number is not valid")
+    expect(page.locator(".error-summary")).to_contain_text("This ID number is not valid")
     expect(page.locator("#id_number")).to_have_value("440802199001010017")
     expect(page.locator("#name")).to_have_value("Zhang San")
-    check_page("identity with an error, 360 px, English, no JavaScript", page)
+    check_page("identity with errors", page)
     screenshot(page, "identity-error-360-en")
     page.fill("#id_number", "440802199001010016")
     page.fill("#ethnicity", "Han")
     continue_(page)
-    expect(page).to_have_url(re.compile(r"/register/step/contact$"))
 
+    answers = [
+        ("contact", lambda: choose(page, "education", "bachelor")),
+        ("hukou", lambda: (choose(page, "hukou_area", "outside"), page.fill("#hukou_province", "Hunan, Changsha"),
+                           page.fill("#hukou_address", "1 Sample Road"))),
+        ("residence", lambda: (choose(page, "residence_area", "zjetdz"), page.fill("#residence_address", "2 Sample St"),
+                               choose(page, "residence_type", "urban"))),
+        ("place", lambda: choose(page, "county", "zjetdz")),
+        ("employment", lambda: choose(page, "unemployment_category", "school_leaver")),
+        ("skills", lambda: (choose(page, "training_intention", "yes"),
+                            choose(page, "entrepreneurship_intention", "yes"),
+                            choose(page, "had_unemployment_insurance", "unsure"))),
+        ("needs", lambda: page.locator('input[name="services_wanted"][value="entrepreneurship"]').check()),
+        ("papers", lambda: page.locator('input[name="missing_papers"][value="none"]').check()),
+    ]  # fmt: skip
+    for step, fill in answers:
+        expect(page).to_have_url(re.compile(f"/register/step/{step}$"))
+        fill()
+        check_page(f"step {step}, English, 360 px", page)
+        continue_(page)
+
+    expect(page).to_have_url(re.compile(r"/register/check$"))
+    expect(page.locator("main")).to_contain_text("Hunan, Changsha")
+    check_page("check your answers, English, 360 px", page)
+    screenshot(page, "check-360-en")
+    page.get_by_role("button", name="Accept and send").click()
+    expect(page.locator(".tag-submitted")).to_have_text("Awaiting decision")
+    check_page("receipt, English, 360 px", page)
+    screenshot(page, "receipt-360-en")
+
+    # Switching language keeps everything: the same application, now in Chinese.
     page.get_by_role("link", name="中文").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    page.goto("/register/step/identity")
-    expect(page.locator("#id_number")).to_have_value("440802199001010016")
-    expect(page.locator("label[for=name]")).to_have_text("姓名")
-    check_page("identity, 360 px", page)
-    screenshot(page, "identity-360-zh")
+    expect(page.locator(".tag-submitted")).to_have_text("待审核")
+
+    for path in ("/agencies", "/no-such-page", "/account"):
+        page.goto(path)
+        check_page(path, page)
+    page.locator("form.inline-form button").click()
+    expect(page.locator(".header-nav")).to_contain_text("登录")
+    for path in ("/account/login", "/account/reset", "/register"):
+        page.goto(path)
+        check_page(path, page)
 
 
 def test_person_in_work_is_told_why_and_keeps_their_answers(page: Page, check_page) -> None:

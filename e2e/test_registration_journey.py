@@ -132,7 +132,8 @@ def test_resident_registers_with_a_missing_paper_on_a_phone(page: Page, check_pa
     screenshot(page, "receipt-pixel7")
 
     status_url = page.locator(".status-link a").get_attribute("href")
-    assert status_url and "/status/" in status_url
+    assert status_url
+    assert "/status/" in status_url
     page.goto(status_url)
     expect(page.locator(".tag-deferred")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("陈晓红")

@@ -451,6 +451,8 @@ def summarise(steps: Sequence[Step], answers: Mapping[str, Any]) -> list[tuple[S
     sections = []
     for step in steps:
         rows = [(f, display(f, answers)) for f in step.fields if f.name not in _NOT_SHOWN]
+        if answers.get("hukou_area") != OUTSIDE:
+            rows = [(f, shown) for f, shown in rows if f.name != "hukou_province"]
         sections.append((step, rows))
     return sections
 
