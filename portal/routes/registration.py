@@ -58,7 +58,6 @@ def _step_page(
     if step.key == "commitment":
         context["commitment_text"] = reg.commitment_text(i18n.current_locale.get())
         context["missing_labels"] = _labels(steps, "missing_papers", answers.get("missing_papers") or [])
-    applicable = reg.applicable(steps, answers)
     return page(
         "registration/step.html",
         step=step,
@@ -66,9 +65,7 @@ def _step_page(
         values=values,
         errors=errors,
         returning=returning,
-        back_url=f"/register/step/{back.key}" if back else "/register",
-        number=[s.key for s in applicable].index(step.key) + 1 if step.key in [s.key for s in applicable] else 1,
-        total=len(applicable),
+        back_url="/register/check" if returning else f"/register/step/{back.key}" if back else "/register",
         **context,
     )
 
