@@ -13,9 +13,12 @@ PYTEST_E2E_ARGS := --device "Pixel 7" --browser chromium
 .PHONY: help install run test test-unit test-e2e lint format translations browser clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv; \
+	  else echo "Python's venv module is missing: run  sudo apt-get install -y python3-venv"; exit 1; fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -24,7 +27,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv with everything (test tools too) and compile the translations; idempotent
 	$(BIN)/pybabel -q compile -d portal/translations
 
-run: install ## Migrate, load the demo data (once) and serve on http://$(HOST):$(PORT)
+run: install ## Migrate, load the demo data (once) and serve on http://127.0.0.1:8000 (HOST=, PORT= change it)
 	$(BIN)/portal migrate
 	$(BIN)/portal load-data --demo
 	$(BIN)/portal serve --host $(HOST) --port $(PORT)
@@ -47,8 +50,8 @@ test-unit: install ## Unit and HTTP tests (SQLite; PostgreSQL too when TEST_DATA
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; $(BIN)/pytest tests; fi
 
 test-e2e: install browser ## Playwright tests in headless Chromium on a phone viewport
-	env -u TEST_DATABASE_URL $(BIN)/pytest e2e $(PYTEST_E2E_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; $(BIN)/pytest e2e $(PYTEST_E2E_ARGS); fi
+	env -u TEST_DATABASE_URL timeout 900 $(BIN)/pytest e2e $(PYTEST_E2E_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; timeout 900 $(BIN)/pytest e2e $(PYTEST_E2E_ARGS); fi
 
 test: lint test-unit test-e2e ## Everything: lint, unit, HTTP and e2e tests
 

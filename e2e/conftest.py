@@ -11,6 +11,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,9 @@ def _reset_postgres(url: str) -> None:
             await conn.execute(text("CREATE SCHEMA public"))
         await engine.dispose()
 
-    asyncio.run(reset())
+    # Playwright's sync API keeps an event loop running in this thread: reset from another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, reset()).result()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -33,6 +32,7 @@ from portal.crypto import Cipher, TokenSigner
 from portal.db import make_engine, make_sessionmaker, session_scope
 from portal.routes import ROUTES
 from portal.routes.errors import EXCEPTION_HANDLERS
+from portal.sessions import RotatingSessionConfig
 from portal.template_helpers import register_helpers
 
 PACKAGE_DIR = Path(__file__).parent
@@ -41,6 +41,8 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+# A resident's session lasts 12 hours from the last request.
+SESSION_SECONDS = 12 * 60 * 60
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -135,6 +137,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await engine.dispose()
 
+    session_config = RotatingSessionConfig(
+        store="sessions", secure=settings.secure_cookies, samesite="lax", max_age=SESSION_SECONDS, renew_on_access=True
+    )
     template_engine = JinjaTemplateEngine.from_environment(_jinja())
     register_helpers(template_engine, settings)
 
@@ -143,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ROUTES,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], name="static"),
         ],
-        state=State({"services": services}),
+        state=State({"services": services, "session_config": session_config}),
         dependencies={"db": Provide(db_session), "services": Provide(provide_services, sync_to_thread=False)},
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(instance=template_engine),
@@ -155,13 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         middleware=[
             locale_and_headers,
-            ServerSideSessionConfig(
-                store="sessions",
-                secure=settings.secure_cookies,
-                samesite="lax",
-                max_age=60 * 60 * 12,
-                renew_on_access=True,
-            ).middleware,
+            session_config.middleware,
         ],
         stores=stores,
         exception_handlers=EXCEPTION_HANDLERS,

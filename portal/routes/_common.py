@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import sessions
 from portal.app_services import Services
 from portal.models import ResidentAccount
 from portal.services import accounts
@@ -42,9 +43,9 @@ async def require_account(request: Request[Any, Any, Any], db: AsyncSession) -> 
     return account
 
 
-def sign_in(request: Request[Any, Any, Any], account: ResidentAccount) -> None:
-    # A fresh session on every sign-in, so a session id planted before it is worth nothing.
-    request.clear_session()
+async def sign_in(request: Request[Any, Any, Any], account: ResidentAccount) -> None:
+    # A fresh session, under a new ID, on every sign-in: an ID planted before it is worth nothing.
+    await sessions.rotate(request, request.app.state.session_config)
     request.set_session({SESSION_ACCOUNT: account.id})
 
 

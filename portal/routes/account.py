@@ -109,7 +109,7 @@ async def sign_up_verify(request: Request[Any, Any, Any], db: Db, services: Deps
     if not await accounts.check_code(db, services.cipher, phone, CodePurpose.SIGN_UP, form["code"]):
         return _verify_page("account/sign_up_verify.html", request, values=kept, errors={"code": accounts.CODE_WRONG})
     account = await accounts.create_account(db, phone, form["password"], i18n.current_locale.get())
-    sign_in(request, account)
+    await sign_in(request, account)
     return see_other("/register")
 
 
@@ -147,7 +147,7 @@ async def login(request: Request[Any, Any, Any], db: Db, services: Deps) -> Temp
         # One message whether or not the number has an account.
         return page("account/login.html", next=next_path, values=values, errors={"phone": accounts.LOGIN_FAILED})
     await ratelimit.reset(services.limits, "login-phone", phone or "")
-    sign_in(request, account)
+    await sign_in(request, account)
     return see_other(next_path)
 
 
@@ -201,7 +201,7 @@ async def reset_verify(request: Request[Any, Any, Any], db: Db, services: Deps) 
     if account is None:
         return _verify_page("account/reset_verify.html", request, values=kept, errors={"code": accounts.CODE_WRONG})
     await ratelimit.reset(services.limits, "login-phone", phone)
-    sign_in(request, account)
+    await sign_in(request, account)
     return see_other("/account", done="password")
 
 

@@ -156,3 +156,19 @@ async def test_sms_sending_is_rate_limited(client, services) -> None:
     for _ in range(services.settings.sms_per_hour):
         assert (await post_form(client, "/account/sign-up", {"phone": "13700000014"})).status_code == 303
     assert (await post_form(client, "/account/sign-up", {"phone": "13700000014"})).status_code == 429
+
+
+async def test_signing_in_gives_a_new_session_id(client, services) -> None:
+    await sign_up(client, services, "13700000015")
+    client.cookies.clear()
+    await client.get("/account/login")
+    await post_form(client, "/account/reset", {"phone": "13700000099"}, page="/account/reset")
+    planted = client.cookies.get("session")
+    assert planted
+    response = await post_form(client, "/account/login", {"phone": "13700000015", "password": PASSWORD})
+    assert response.status_code == 303
+    new = client.cookies.get("session")
+    assert new
+    assert new != planted
+    client.cookies.set("session", planted)
+    assert (await client.get("/account", follow_redirects=False)).status_code == 303  # the planted ID got nothing

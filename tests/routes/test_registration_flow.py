@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.clock import local_today
@@ -289,3 +290,50 @@ async def test_applications_of_others_are_not_found(client, services) -> None:
     await sign_up(client, services, "13900000022")
     assert (await client.get(f"/account/applications/{number}")).status_code == 404
     assert (await client.get(f"/register/done/{number}")).status_code == 404
+
+
+REQUIRED_BY_STEP = {
+    "identity": ["name", "id_number", "ethnicity"],
+    "pension": ["pension_category"],
+    "contact": ["phone", "education"],
+    "hukou": ["hukou_area", "hukou_address"],
+    "residence": ["residence_area", "residence_address", "residence_type"],
+    "place": ["county"],
+    "employment": ["unemployment_category"],
+    "skills": ["training_intention", "entrepreneurship_intention", "had_unemployment_insurance"],
+    "papers": ["missing_papers"],
+    "commitment": ["signed_name", "agree"],
+}
+
+
+@pytest.mark.parametrize("step", list(REQUIRED_BY_STEP))
+async def test_each_step_asks_for_its_required_answers(client, services, step: str) -> None:
+    await sign_up(client, services, "13900000030")
+    woman_with_missing_papers = person(
+        identity={"name": "李娜", "id_number": make_id(date(1990, 3, 3), "F")},
+        papers={"missing_papers": ["id_card"]},
+    )
+    woman_with_missing_papers["pension"] = {"pension_category": "F55"}
+    await fill_in(client, woman_with_missing_papers, until=step)
+    response = await answer(client, step, {})
+    assert response.status_code == 200
+    summary = response.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert [link.split('"', 1)[0] for link in summary.split('href="#')[1:]] == REQUIRED_BY_STEP[step]
+    for name in REQUIRED_BY_STEP[step]:
+        assert f'id="{name}-error"' in response.text
+
+
+async def test_circumstances_and_services_are_optional(client, services) -> None:
+    await sign_up(client, services, "13900000031")
+    await fill_in(client, ZHANG_SAN, until="needs")
+    response = await answer(client, "needs", {})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/register/step/papers"
+
+
+async def test_none_missing_cannot_be_ticked_with_missing_papers(client, services) -> None:
+    await sign_up(client, services, "13900000032")
+    await fill_in(client, ZHANG_SAN, until="papers")
+    response = await answer(client, "papers", {"missing_papers": ["none", "id_card"]})
+    assert response.status_code == 200
+    assert 'id="missing_papers-error"' in response.text
