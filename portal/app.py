@@ -89,7 +89,7 @@ def _stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
-        root = RedisStore.with_client(url=settings.redis_url)
+        root = RedisStore.with_client(url=settings.redis_url, namespace=settings.redis_prefix)
         return {"sessions": root.with_namespace("sessions"), "limits": root.with_namespace("limits")}
     return {"sessions": MemoryStore(), "limits": MemoryStore()}
 

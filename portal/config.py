@@ -63,6 +63,7 @@ class Settings:
     environment: str
     database_url: str
     redis_url: str | None
+    redis_prefix: str
     data_key: bytes = field(repr=False)
     secret_key: bytes = field(repr=False)
     sms_gateway: str
@@ -126,6 +127,7 @@ class Settings:
             environment=environment,
             database_url=database_url,
             redis_url=env.get("REDIS_URL") or None,
+            redis_prefix=env.get("REDIS_PREFIX", "portal"),
             data_key=data_key,
             secret_key=secret_key,
             sms_gateway=sms_gateway,

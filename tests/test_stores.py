@@ -47,7 +47,9 @@ async def test_rate_limit_counts_per_subject_and_resets(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", STORES)
 async def test_sessions_live_in_the_configured_store(kind: str, settings) -> None:
-    app = create_app(replace(settings, redis_url=REDIS_URL if kind == "redis" else None))
+    app = create_app(
+        replace(settings, redis_url=REDIS_URL if kind == "redis" else None, redis_prefix=f"test-{uuid.uuid4().hex}")
+    )
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         await sign_up(client, app.state.services, "13400000001")
@@ -56,6 +58,7 @@ async def test_sessions_live_in_the_configured_store(kind: str, settings) -> Non
     sessions = app.stores.get("sessions")
     assert await sessions.exists(session_id)
     if kind == "redis":
+        await app.stores.get("limits").delete_all()
         await sessions.delete_all()
         await sessions._redis.aclose(close_connection_pool=True)
     async with app.state.services.engine.begin() as conn:
