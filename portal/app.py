@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookies import CookieError, SimpleCookie
@@ -26,11 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import i18n, logging_filters
 from portal.adapters.sms import make_gateway
 from portal.adapters.social_insurance import make_social_insurance
+from portal.adapters.verification import make_sources
 from portal.app_services import Services
 from portal.config import Settings
 from portal.crypto import Cipher, TokenSigner
 from portal.db import make_engine, make_sessionmaker, session_scope
 from portal.routes import ROUTES
+from portal.routes import staff as staff_routes
 from portal.routes.errors import EXCEPTION_HANDLERS
 from portal.sessions import RotatingSessionConfig
 from portal.template_helpers import register_helpers
@@ -43,6 +47,7 @@ CSP = (
 )
 # A resident's session lasts 12 hours from the last request.
 SESSION_SECONDS = 12 * 60 * 60
+STAFF_IDLE_SECONDS = 30 * 60
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -85,13 +90,28 @@ def locale_and_headers(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+async def run_jobs_every(services: Services, seconds: float) -> None:
+    """The in-app schedule for `portal jobs run-due`; safe beside other processes doing the same."""
+    from portal.services import jobs
+
+    log = logging.getLogger("portal.jobs")
+    while True:
+        try:
+            async with services.sessionmaker() as session, session.begin():
+                report = await jobs.run_due(session, services.cipher, services.sources.big_data)
+            log.info("run-due: %s", report.as_dict())
+        except Exception:
+            log.exception("run-due failed; trying again at the next interval")
+        await asyncio.sleep(seconds)
+
+
 def _stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
         root = RedisStore.with_client(url=settings.redis_url, namespace=settings.redis_prefix)
-        return {"sessions": root.with_namespace("sessions"), "limits": root.with_namespace("limits")}
-    return {"sessions": MemoryStore(), "limits": MemoryStore()}
+        return {name: root.with_namespace(name) for name in ("sessions", "staff_sessions", "limits")}
+    return {"sessions": MemoryStore(), "staff_sessions": MemoryStore(), "limits": MemoryStore()}
 
 
 def _jinja() -> Environment:
@@ -120,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         status_signer=TokenSigner(settings.secret_key, "status-link"),
         sms=make_gateway(settings.sms_gateway),
         social_insurance=make_social_insurance(settings.social_insurance),
+        sources=make_sources(settings.social_insurance),
         limits=stores["limits"],
     )
 
@@ -132,13 +153,34 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        task = None
+        if settings.jobs_every_minutes:
+            task = asyncio.create_task(run_jobs_every(services, settings.jobs_every_minutes * 60))
         try:
             yield
         finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await engine.dispose()
 
     session_config = RotatingSessionConfig(
-        store="sessions", secure=settings.secure_cookies, samesite="lax", max_age=SESSION_SECONDS, renew_on_access=True
+        store="sessions",
+        secure=settings.secure_cookies,
+        samesite="lax",
+        max_age=SESSION_SECONDS,
+        renew_on_access=True,
+        exclude="^/staff",
+    )
+    # Staff have their own cookie and store, and are signed out after 30 idle minutes.
+    staff_session_config = RotatingSessionConfig(
+        store="staff_sessions",
+        key="staff_session",
+        secure=settings.secure_cookies,
+        samesite="strict",
+        max_age=STAFF_IDLE_SECONDS,
+        renew_on_access=True,
     )
     template_engine = JinjaTemplateEngine.from_environment(_jinja())
     register_helpers(template_engine, settings)
@@ -146,9 +188,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             *ROUTES,
+            staff_routes.make_router(staff_session_config.middleware),
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], name="static"),
         ],
-        state=State({"services": services, "session_config": session_config}),
+        state=State(
+            {"services": services, "session_config": session_config, "staff_session_config": staff_session_config}
+        ),
         dependencies={"db": Provide(db_session), "services": Provide(provide_services, sync_to_thread=False)},
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(instance=template_engine),

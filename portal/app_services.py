@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from portal.adapters.sms import SmsGateway
 from portal.adapters.social_insurance import SocialInsurance
+from portal.adapters.verification import Sources
 from portal.config import Settings
 from portal.crypto import Cipher, TokenSigner
 
@@ -22,4 +23,5 @@ class Services:
     status_signer: TokenSigner
     sms: SmsGateway
     social_insurance: SocialInsurance
+    sources: Sources
     limits: Store

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import rules_cli
 from portal.config import PROJECT_ROOT, Settings, SettingsError
@@ -30,17 +35,66 @@ def migrate(settings: Settings) -> None:
 
 async def _load(settings: Settings, demo: bool) -> dict[str, int]:
     from portal import demo as demo_data
+    from portal.adapters.social_insurance import make_social_insurance
+    from portal.crypto import Cipher
+
+    async with _session(settings) as session:
+        counts = await demo_data.load_reference_data(session)
+        if demo:
+            counts["demo_accounts"] = await demo_data.load_demo_accounts(session)
+            counts["demo_staff"] = await demo_data.load_demo_staff(session)
+            counts["demo_cases"] = await demo_data.load_demo_cases(
+                session, Cipher(settings.data_key), make_social_insurance(settings.social_insurance)
+            )
+    return counts
+
+
+@asynccontextmanager
+async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One transaction for a command: committed when it ends normally."""
     from portal.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            counts = await demo_data.load_reference_data(session)
-            if demo:
-                counts["demo_accounts"] = await demo_data.load_demo_accounts(session)
-        return counts
+            yield session
     finally:
         await engine.dispose()
+
+
+async def _create_staff(settings: Settings, args: argparse.Namespace, password: str) -> str:
+    from portal.models import StaffRole
+    from portal.services import audit, staff
+
+    async with _session(settings) as session:
+        user = await staff.create(
+            session, username=args.username, full_name=args.name, password=password, role=StaffRole(args.role),
+            area_code=args.area,
+        )  # fmt: skip
+        await audit.record(session, audit.SYSTEM, "staff.create", "staff", user.username,
+                           {"role": user.role.value, "area": user.area_code, "by": "cli"})  # fmt: skip
+        return user.username
+
+
+async def _run_due(settings: Settings) -> dict[str, object]:
+    from portal.adapters.verification import make_sources
+    from portal.crypto import Cipher
+    from portal.services import jobs
+
+    async with _session(settings) as session:
+        report = await jobs.run_due(
+            session, Cipher(settings.data_key), make_sources(settings.social_insurance).big_data
+        )
+    return report.as_dict()
+
+
+async def _verify_audit(settings: Settings) -> dict[str, object]:
+    from portal.services import audit
+
+    async with _session(settings) as session:
+        check = await audit.verify_chain(session)
+    return {"ok": check.ok, "entries": check.entries, "first_broken_id": check.first_broken_id,
+            "problem": check.problem}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--demo", action="store_true", help="also the demo accounts")
     rules_cli.add_parser(sub)
 
+    staff_cmd = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="staff_command", required=True)
+    create = staff_cmd.add_parser("create", help="create a staff account (password from PORTAL_NEW_PASSWORD or asked)")
+    create.add_argument("--username", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["clerk", "reviewer", "city_admin", "city_viewer"])
+    create.add_argument("--area", help="service area code, for clerks and reviewers")
+    jobs_cmd = sub.add_parser("jobs", help="scheduled work").add_subparsers(dest="jobs_command", required=True)
+    jobs_cmd.add_parser("run-due", help="propose reasons 4, 8, 9 and flag overdue deferred cases; idempotent")
+    audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
+    audit_cmd.add_parser("verify", help="check the hash chain; exit 1 at the first broken link")
+
     args = parser.parse_args(argv)
     if args.command == "rules":
         return rules_cli.run(args)
@@ -72,6 +137,27 @@ def main(argv: list[str] | None = None) -> int:
         counts = asyncio.run(_load(settings, args.demo))
         print(", ".join(f"{name}: {n} added" for name, n in counts.items()))
         return 0
+    if args.command == "staff":
+        import getpass
+        import os
+
+        from portal.services.staff import StaffInputError
+
+        password = os.environ.get("PORTAL_NEW_PASSWORD") or getpass.getpass("Password for the new account: ")
+        try:
+            username = asyncio.run(_create_staff(settings, args, password))
+        except StaffInputError as exc:
+            print(json.dumps({k: str(v) for k, v in exc.errors.items()}, ensure_ascii=False), file=sys.stderr)
+            return 1
+        print(json.dumps({"created": username}))
+        return 0
+    if args.command == "jobs":
+        print(json.dumps(asyncio.run(_run_due(settings)), ensure_ascii=False))
+        return 0
+    if args.command == "audit":
+        result = asyncio.run(_verify_audit(settings))
+        print(json.dumps(result))
+        return 0 if result["ok"] else 1
     if args.command == "serve":
         import uvicorn
 

@@ -72,6 +72,7 @@ class Settings:
     login_attempts_per_15min: int
     sms_per_hour: int
     secure_cookies: bool
+    jobs_every_minutes: int
     log_level: str
 
     @property
@@ -139,4 +140,5 @@ class Settings:
             sms_per_hour=_int("SMS_PER_HOUR", env.get("SMS_PER_HOUR", "5"), minimum=1),
             secure_cookies=_bool("SECURE_COOKIES", env.get("SECURE_COOKIES", "true" if production else "false")),
             log_level=log_level,
+            jobs_every_minutes=_int("JOBS_EVERY_MINUTES", env.get("JOBS_EVERY_MINUTES", "0")),
         )

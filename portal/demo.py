@@ -9,6 +9,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.adapters.social_insurance import SocialInsurance
+from portal.crypto import Cipher
 from portal.models import LocalFigure, ResidentAccount
 from portal.services import accounts, areas
 
@@ -57,3 +59,95 @@ async def load_demo_accounts(session: AsyncSession) -> int:
             await accounts.create_account(session, demo.phone, demo.password, "zh_CN")
             added += 1
     return added
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    full_name: str
+    role: str
+    area_code: str | None
+
+
+DEMO_STAFF_PASSWORD = "zhanjiang-staff-1"  # noqa: S105 - a published demo password
+DEMO_STAFF = (
+    DemoStaff("chikan.clerk", "赤坎经办（示例）", "clerk", "440802"),
+    DemoStaff("chikan.reviewer", "赤坎审核（示例）", "reviewer", "440802"),
+    DemoStaff("xiashan.clerk", "霞山经办（示例）", "clerk", "440803"),
+    DemoStaff("xiashan.reviewer", "霞山审核（示例）", "reviewer", "440803"),
+    DemoStaff("city.admin", "市局管理员（示例）", "city_admin", None),
+    DemoStaff("city.viewer", "市局查询（示例）", "city_viewer", None),
+)
+
+# Demo applications so that the staff queue is not empty: (phone, name, ID, county, missing papers).
+DEMO_CASES = (
+    ("13800138011", "李强", "440881198503150052", "440802", ["termination_proof"]),
+    ("13800138012", "黄海", "45010219900101001X", "440802", []),
+    ("13800138013", "林晓燕", "440803199103150024", "440803", ["hukou_or_residence_permit"]),
+    ("13800138014", "张玮", "440802198607210018", "440802", []),
+)
+
+
+async def load_demo_staff(session: AsyncSession) -> int:
+    from portal.models import StaffRole, StaffUser
+    from portal.services import staff
+
+    existing = set(await session.scalars(select(StaffUser.username)))
+    added = 0
+    for demo in DEMO_STAFF:
+        if demo.username not in existing:
+            await staff.create(
+                session, username=demo.username, full_name=demo.full_name, password=DEMO_STAFF_PASSWORD,
+                role=StaffRole(demo.role), area_code=demo.area_code,
+            )  # fmt: skip
+            added += 1
+    return added
+
+
+async def load_demo_cases(session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance) -> int:
+    from portal.clock import local_today
+    from portal.services import registration as reg
+    from portal.services.registration_form import build_steps
+
+    existing = set(await session.scalars(select(ResidentAccount.phone)))
+    steps = build_steps([(a.code, a.name) for a in await areas.list_areas(session)])
+    added = 0
+    for phone, name, id_number, county, missing in DEMO_CASES:
+        if phone in existing:
+            continue
+        account = await accounts.create_account(session, phone, "zhanjiang-demo-case", "zh_CN")
+        answers = _demo_answers(phone, name, id_number, county, missing)
+        await reg.start(session, cipher, account.id, phone)
+        while (step := reg.next_step(steps, await reg.get_answers(session, cipher, account.id))) is not None:
+            outcome = await reg.save_step(
+                session, cipher, social_insurance, account.id, steps, step, answers[step.key], local_today()
+            )
+            if outcome.errors or outcome.refusal:
+                raise RuntimeError(f"demo case {phone} stopped at {step.key}: {outcome.errors or outcome.refusal}")
+        await reg.submit(session, cipher, social_insurance, account.id, steps, "zh_CN")
+        added += 1
+    return added
+
+
+def _demo_answers(phone: str, name: str, id_number: str, county: str, missing: list[str]) -> dict[str, dict]:
+    return {
+        "identity": {"name": name, "id_number": id_number, "ethnicity": "汉族"},
+        "pension": {"pension_category": "F55"},
+        "contact": {"phone": phone, "education": "senior"},
+        "hukou": {"hukou_area": county, "hukou_address": "示例地址（示例）"},
+        "residence": {"residence_area": county, "residence_address": "示例地址（示例）", "residence_type": "urban"},
+        "place": {"county": county},
+        "employment": {
+            "unemployment_category": "contract_ended",
+            "last_employer": "示例公司（示例）",
+            "employment_ended_on": "2026-10-31",
+        },
+        "skills": {
+            "training_intention": "yes",
+            "entrepreneurship_intention": "no",
+            "had_unemployment_insurance": "yes",
+        },
+        "needs": {"services_wanted": ["job_matching"]},
+        "papers": {"missing_papers": missing or ["none"]},
+        "commitment": {"signed_name": name, "agree": ["yes"]},
+    }

@@ -50,8 +50,9 @@ class Registration(Timestamped, Base):
             sqlite_where=sa.text(f"status IN ({', '.join(repr(v) for v in _open_values)})"),
             postgresql_where=sa.text(f"status IN ({', '.join(repr(v) for v in _open_values)})"),
         ),
-        # The staff work queue: by county, status and deadline.
-        sa.Index("ix_registrations_queue", "county_code", "status", "deadline"),
+        # The staff work queue, read in (status, deadline) order: by county, and for the whole city.
+        sa.Index("ix_registrations_queue", "county_code", "status", "deadline", "id"),
+        sa.Index("ix_registrations_status_deadline", "status", "deadline", "id"),
         sa.Index("ix_registrations_account_id", "account_id"),
     )
 
@@ -73,8 +74,19 @@ class Registration(Timestamped, Base):
     deadline: Mapped[date]
     deadline_provisional: Mapped[bool] = mapped_column(default=False)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    # A rejection's reason code (see services.decisions) and the reviewer's words.
+    rejection_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Set by the deadline sweep when a deferred case is still open after its deadline.
+    overdue_since: Mapped[date | None]
+    # The end of a registration (§2.1): one of the eleven reasons, its date, evidence and who.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(sa.String(8))
+    end_date: Mapped[date | None]
+    end_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    end_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    ended_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     # Optimistic locking for staff decisions (issue: staff workspace).
     version: Mapped[int] = mapped_column(default=1)
 

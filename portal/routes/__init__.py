@@ -29,5 +29,7 @@ ROUTES = [
     registration.submit,
     registration.done,
     registration.application,
+    registration.report_work,
+    registration.inbox,
     status.status,
 ]

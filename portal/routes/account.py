@@ -13,7 +13,7 @@ from portal.i18n import _l
 from portal.models import CodePurpose
 from portal.routes._common import Db, Deps, client_ip, form_dict, page, see_other, sign_in, signed_in
 from portal.rules.masking import mask_phone
-from portal.services import accounts, ratelimit
+from portal.services import accounts, notify, ratelimit
 from portal.services import registration as registration_service
 from portal.services.errors import RateLimited
 from portal.template_helpers import safe_next
@@ -223,5 +223,6 @@ async def account_home(
         masked_phone=mask_phone(account.phone),
         applications=applications,
         has_draft=draft is not None,
+        unread=await notify.unread_count(db, account.id),
         done=done,
     )

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.response import Redirect, Template
 
 from portal.routes._common import LoginRequired
+from portal.routes.staff import Forbidden, StaffLoginRequired
 from portal.services.errors import NotFound, RateLimited
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,14 @@ def _error_page(kind: str, status_code: int) -> Template:
 
 def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:
     return Redirect(f"/account/login?next={exc.next_path}", status_code=303)
+
+
+def staff_login_required(request: Request[Any, Any, Any], exc: StaffLoginRequired) -> Response[Any]:
+    return Redirect("/staff/login", status_code=303)
+
+
+def not_allowed(request: Request[Any, Any, Any], exc: Forbidden) -> Response[Any]:
+    return _error_page("not_allowed", 403)
 
 
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -55,6 +64,8 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     LoginRequired: login_required,
+    StaffLoginRequired: staff_login_required,
+    Forbidden: not_allowed,
     NotFound: not_found,
     NotFoundException: not_found,
     NotAuthorizedException: forbidden,

@@ -16,7 +16,7 @@ from portal.i18n import _
 from portal.models import ResidentAccount
 from portal.routes._common import Db, Deps, form_dict, page, require_account, see_other, signed_in
 from portal.services import areas as area_service
-from portal.services import receipts
+from portal.services import casework, notify, proposals, receipts
 from portal.services import registration as reg
 from portal.services.errors import NotFound
 from portal.services.registration_form import (
@@ -219,6 +219,9 @@ async def _receipt_context(
         # The SVG is built by the qrcode package from our own URL; the label is escaped in qr_svg.
         "qr": Markup(receipts.qr_svg(status_url, _("QR code that opens the status page of this application"))),  # noqa: S704
         "link_days": services.settings.status_link_days,
+        "report_kinds": proposals.RESIDENT_REPORTS,
+        "rejection_reasons": casework.REJECTION_REASONS,
+        "end_reasons": casework.END_REASONS,
         "missing": _labels(
             await _steps(db), "missing_papers", registration.commitment.missing_items if registration.commitment else []
         ),
@@ -230,6 +233,38 @@ async def done(request: Request[Any, Any, Any], db: Db, services: Deps, number: 
     return page("registration/done.html", **await _receipt_context(request, db, services, number))
 
 
+@post("/account/applications/{number:str}/report-work", name="report_work")
+async def report_work(
+    request: Request[Any, Any, Any], db: Db, services: Deps, number: FromPath[str]
+) -> Template | Redirect:
+    account = await require_account(request, db)
+    form = await form_dict(request)
+    try:
+        await proposals.resident_report(
+            db, account.id, number, kind=form.get("kind", ""), detail=form.get("detail", ""),
+            started=form.get("started", ""),
+        )  # fmt: skip
+    except casework.CaseInputError as exc:
+        return page(
+            "registration/application.html",
+            **await _receipt_context(request, db, services, number), errors=exc.errors, values=form,
+        )  # fmt: skip
+    return see_other(f"/account/applications/{number}", reported="1")
+
+
+@get("/account/inbox", name="inbox")
+async def inbox(request: Request[Any, Any, Any], db: Db) -> Template:
+    account = await require_account(request, db)
+    messages = await notify.inbox(db, account.id)
+    await notify.mark_read(db, account.id)
+    return page("account/inbox.html", messages=messages)
+
+
 @get("/account/applications/{number:str}", name="application")
-async def application(request: Request[Any, Any, Any], db: Db, services: Deps, number: FromPath[str]) -> Template:
-    return page("registration/application.html", **await _receipt_context(request, db, services, number))
+async def application(
+    request: Request[Any, Any, Any], db: Db, services: Deps, number: FromPath[str], reported: FromQuery[str] = ""
+) -> Template:
+    return page(
+        "registration/application.html", **await _receipt_context(request, db, services, number),
+        errors={}, values={}, reported=bool(reported),
+    )  # fmt: skip

@@ -1,0 +1,184 @@
+"""Scheduled work (`portal jobs run-due`): proposals for reasons 4, 8 and 9, and the deadline sweep.
+
+Idempotent and safe to run from several processes at once: proposals are inserted with
+ON CONFLICT DO NOTHING against the unique index on open proposals, and the sweep only fills an
+empty column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.adapters.verification import BigDataPlatform
+from portal.clock import LOCAL_TZ, local_today
+from portal.crypto import Cipher
+from portal.models import (
+    ContactResult,
+    Person,
+    ProposalState,
+    Registration,
+    RegistrationStatus,
+    ServiceRecord,
+    StatusProposal,
+)
+from portal.models.base import utcnow
+from portal.rules.pension import PensionCategory, pension_date
+from portal.services import audit
+
+# After a dismissal, the same reason is not proposed again for this long.
+QUIET_AFTER_DISMISSAL = timedelta(days=30)
+UNREACHABLE_MONTHS = 6
+REFUSALS_IN_A_ROW = 3
+# Nobody younger than this reaches any pension age, so older people only are checked.
+YOUNGEST_PENSION_AGE_YEARS = 50
+
+
+@dataclass
+class JobReport:
+    proposed: dict[str, int] = field(default_factory=lambda: {"4": 0, "8": 0, "9": 0})
+    overdue_flagged: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"proposed": self.proposed, "overdue_flagged": self.overdue_flagged}
+
+
+def _months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+async def _propose(session: AsyncSession, registration_id: int, reason: str, detail: dict[str, object]) -> bool:
+    """Insert an open proposal unless one exists; True when this call created it."""
+    recently_dismissed = await session.scalar(
+        select(func.count()).where(
+            StatusProposal.registration_id == registration_id,
+            StatusProposal.reason == reason,
+            StatusProposal.state == ProposalState.DISMISSED,
+            StatusProposal.decided_at >= utcnow() - QUIET_AFTER_DISMISSAL,
+        )
+    )
+    if recently_dismissed:
+        return False
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(StatusProposal)
+        .values(
+            registration_id=registration_id,
+            reason=reason,
+            source="job",
+            detail=detail,
+            state=ProposalState.OPEN.value,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(
+            index_elements=["registration_id", "reason"], index_where=StatusProposal.state == ProposalState.OPEN.value
+        )
+    )
+    result = await session.execute(statement)
+    return result.rowcount == 1
+
+
+async def _pension_candidates(
+    session: AsyncSession, cipher: Cipher, big_data: BigDataPlatform | None, today: date
+) -> list[tuple[int, dict[str, object]]]:
+    oldest_birth = date(today.year - YOUNGEST_PENSION_AGE_YEARS, today.month, min(today.day, 28))
+    rows = (
+        await session.execute(
+            select(Registration.id, Registration.pension_category, Person.birth_date, Person.id_cipher)
+            .join(Person, Person.id == Registration.person_id)
+            .where(Registration.status == RegistrationStatus.REGISTERED, Person.birth_date <= oldest_birth)
+        )
+    ).all()
+    found = []
+    for registration_id, category, birth, id_cipher in rows:
+        reached = pension_date(birth, PensionCategory(category))
+        if reached <= today:
+            found.append((registration_id, {"pension_date": reached.isoformat(), "source": "age"}))
+        elif big_data is not None:
+            finding = await big_data.compare_other(cipher.decrypt(id_cipher, "id").decode())
+            if finding.detail.get("reason") == "pension":
+                found.append((registration_id, {"source": "pension_data"}))
+    return found
+
+
+async def _refusal_candidates(session: AsyncSession) -> list[int]:
+    """Registered people whose last three service records are all refusals without good reason."""
+    ranked = (
+        select(
+            ServiceRecord.registration_id,
+            ServiceRecord.result,
+            func.row_number()
+            .over(
+                partition_by=ServiceRecord.registration_id,
+                order_by=(ServiceRecord.day.desc(), ServiceRecord.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(Registration, Registration.id == ServiceRecord.registration_id)
+        .where(Registration.status == RegistrationStatus.REGISTERED)
+        .subquery()
+    )
+    refused = case((ranked.c.result == ContactResult.REFUSED_WITHOUT_REASON.value, 1), else_=0)
+    rows = await session.scalars(
+        select(ranked.c.registration_id)
+        .where(ranked.c.rank <= REFUSALS_IN_A_ROW)
+        .group_by(ranked.c.registration_id)
+        .having(and_(func.count() == REFUSALS_IN_A_ROW, func.sum(refused) == REFUSALS_IN_A_ROW))
+    )
+    return list(rows)
+
+
+async def _unreachable_candidates(session: AsyncSession, today: date) -> list[int]:
+    """Registered for six months or more, with no successful contact in the last six months."""
+    cutoff = _months_before(today, UNREACHABLE_MONTHS)
+    reached = exists().where(
+        ServiceRecord.registration_id == Registration.id,
+        ServiceRecord.result != ContactResult.NOT_REACHED,
+        ServiceRecord.day > cutoff,
+    )
+    rows = await session.scalars(
+        select(Registration.id).where(
+            Registration.status == RegistrationStatus.REGISTERED,
+            Registration.decided_at < datetime.combine(cutoff + timedelta(days=1), time(), tzinfo=LOCAL_TZ),
+            ~reached,
+        )
+    )
+    return list(rows)
+
+
+async def run_due(
+    session: AsyncSession, cipher: Cipher, big_data: BigDataPlatform | None = None, today: date | None = None
+) -> JobReport:
+    today = today or local_today()
+    report = JobReport()
+    for registration_id, detail in await _pension_candidates(session, cipher, big_data, today):
+        report.proposed["4"] += await _propose(session, registration_id, "4", detail)
+    for registration_id in await _refusal_candidates(session):
+        report.proposed["8"] += await _propose(session, registration_id, "8", {"refusals": REFUSALS_IN_A_ROW})
+    for registration_id in await _unreachable_candidates(session, today):
+        report.proposed["9"] += await _propose(session, registration_id, "9", {"months": UNREACHABLE_MONTHS})
+    swept = await session.execute(
+        update(Registration)
+        .where(
+            Registration.status == RegistrationStatus.DEFERRED,
+            Registration.deadline < today,
+            Registration.overdue_since.is_(None),
+        )
+        .values(overdue_since=today)
+        .execution_options(synchronize_session=False)
+    )
+    report.overdue_flagged = swept.rowcount or 0
+    if any(report.proposed.values()) or report.overdue_flagged:
+        await audit.record(session, audit.SYSTEM, "jobs.run_due", "jobs", today.isoformat(), report.as_dict())
+    return report

@@ -1,0 +1,160 @@
+"""Proposed ends of registrations: from the resident ("I found work") and from the scheduled job."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.adapters.sms import SmsGateway
+from portal.clock import local_today
+from portal.i18n import _l
+from portal.models import (
+    Person,
+    ProposalState,
+    Registration,
+    RegistrationEvent,
+    RegistrationStatus,
+    StatusProposal,
+)
+from portal.models.base import utcnow
+from portal.services import audit, casework
+from portal.services.errors import NotFound
+from portal.services.staff import Scope
+
+PAGE_SIZE = 25
+# What a resident may report (§4.1), and the reason of §2.1 each one proposes.
+RESIDENT_REPORTS = {
+    "hired": ("1", _l("I have been hired by an employer")),
+    "self_employed": ("2", _l("I work flexibly, am self-employed or started a business")),
+    "income": ("3", _l("I have a stable income")),
+}
+REPORT_REQUIRED = _l("Select what has changed")
+DETAIL_REQUIRED = _l("Tell us the employer, the business or the income")
+DATE_REQUIRED = _l("Enter the date it started, like 2026-11-20")
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    proposal: StatusProposal
+    number: str
+    name: str
+    county_code: str
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    rows: list[ProposalRow]
+    total: int
+    page: int
+    pages: int
+
+
+async def open_proposals(session: AsyncSession, scope: Scope, page: int = 1) -> ProposalPage:
+    conditions = [StatusProposal.state == ProposalState.OPEN, Registration.status == RegistrationStatus.REGISTERED]
+    if not scope.is_city:
+        conditions.append(Registration.county_code == scope.area_code)
+    base = (
+        select(StatusProposal, Registration.number, Person.name, Registration.county_code)
+        .join(Registration, Registration.id == StatusProposal.registration_id)
+        .join(Person, Person.id == Registration.person_id)
+        .where(*conditions)
+    )
+    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = (
+        await session.execute(
+            base.order_by(StatusProposal.created_at, StatusProposal.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        )
+    ).all()
+    return ProposalPage([ProposalRow(p, n, name, c) for p, n, name, c in rows], total, page, pages)
+
+
+async def _proposal(session: AsyncSession, scope: Scope, proposal_id: int) -> tuple[StatusProposal, Registration]:
+    proposal = await session.get(StatusProposal, proposal_id)
+    if proposal is None or proposal.state is not ProposalState.OPEN:
+        raise NotFound()
+    registration = await session.get(Registration, proposal.registration_id)
+    if registration is None or not scope.covers(registration.county_code):
+        raise NotFound()
+    return proposal, registration
+
+
+async def confirm(
+    session: AsyncSession, sms: SmsGateway, scope: Scope, proposal_id: int, *, end_date: str, note: str
+) -> Registration:
+    """Staff confirm: the registration ends with the proposed reason (and the proposal is settled)."""
+    if not scope.can_act:
+        raise casework.NotAllowed()
+    proposal, registration = await _proposal(session, scope, proposal_id)
+    last_event = await session.scalar(
+        select(func.max(RegistrationEvent.id)).where(RegistrationEvent.registration_id == registration.id)
+    )
+    return await casework.end_registration(
+        session, sms, scope, registration.number, version=registration.version, seen_event=last_event or 0,
+        reason=proposal.reason, end_date=end_date, note=note,
+    )  # fmt: skip
+
+
+async def dismiss(session: AsyncSession, scope: Scope, proposal_id: int, *, note: str) -> None:
+    if not scope.can_act:
+        raise casework.NotAllowed()
+    if not note.strip():
+        raise casework.CaseInputError({"note": casework.NOTE_REQUIRED})
+    proposal, registration = await _proposal(session, scope, proposal_id)
+    proposal.state = ProposalState.DISMISSED
+    proposal.decided_by = scope.staff_id
+    proposal.decided_at = utcnow()
+    proposal.detail = {**proposal.detail, "dismissed_because": note.strip()}
+    await audit.record(
+        session, scope.actor, "proposal.dismiss", "registration", registration.number,
+        {"reason": proposal.reason, "note": note.strip()},
+    )  # fmt: skip
+
+
+async def resident_report(
+    session: AsyncSession, account_id: int, number: str, *, kind: str, detail: str, started: str,
+    today: date | None = None,
+) -> StatusProposal:  # fmt: skip
+    """A registered resident reports work (§4.1): a proposal for reason 1, 2 or 3 that staff confirm."""
+    today = today or local_today()
+    registration = await session.scalar(
+        select(Registration).where(Registration.number == number, Registration.account_id == account_id)
+    )
+    if registration is None or registration.status is not RegistrationStatus.REGISTERED:
+        raise NotFound()
+    errors: dict[str, object] = {}
+    if kind not in RESIDENT_REPORTS:
+        errors["kind"] = REPORT_REQUIRED
+    if not detail.strip():
+        errors["detail"] = DETAIL_REQUIRED
+    try:
+        day = date.fromisoformat(started.strip())
+        if day > today:
+            raise ValueError
+    except ValueError:
+        errors["started"] = DATE_REQUIRED
+    if errors:
+        raise casework.CaseInputError(errors)
+    reason = RESIDENT_REPORTS[kind][0]
+    data = {"kind": kind, "detail": detail.strip()[:200], "started": started.strip()}
+    proposal = await session.scalar(
+        select(StatusProposal).where(
+            StatusProposal.registration_id == registration.id,
+            StatusProposal.reason == reason,
+            StatusProposal.state == ProposalState.OPEN,
+        )
+    )
+    if proposal is None:
+        proposal = StatusProposal(registration_id=registration.id, reason=reason, source="resident", detail=data)
+        session.add(proposal)
+    else:  # reported again: keep one proposal with the newest details
+        proposal.detail = data
+    session.add(RegistrationEvent(registration_id=registration.id, kind="resident_reported", actor="resident",
+                                  detail={"reason": reason}))  # fmt: skip
+    await session.flush()
+    return proposal

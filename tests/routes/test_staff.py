@@ -1,0 +1,98 @@
+"""The staff workspace over HTTP: sign-in, scope, decisions with optimistic locking, endings."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEntry, InboxMessage, OutboxMessage, Registration, RegistrationStatus, Verification
+from tests.conftest import post_form
+from tests.staffing import create_named_staff, make_case, sign_in_staff
+
+
+@pytest.fixture
+async def named_staff(db) -> None:
+    await create_named_staff(db)
+
+
+async def _state(client, number: str) -> dict[str, str]:
+    page = await client.get(f"/staff/cases/{number}")
+    version = page.text.split('name="version" value="', 1)[1].split('"', 1)[0]
+    seen = page.text.split('name="seen_event" value="', 1)[1].split('"', 1)[0]
+    return {"version": version, "seen_event": seen}
+
+
+async def test_reviewer_compares_and_registers_a_deferred_case(client, services, db, named_staff) -> None:
+    case = await make_case(db, services, missing=["termination_proof"])
+    await sign_in_staff(client, "chikan_reviewer")
+    queue = await client.get("/staff")
+    assert case.number in queue.text
+    compared = await post_form(client, f"/staff/cases/{case.number}/compare", {}, page=f"/staff/cases/{case.number}")
+    assert compared.status_code == 303
+    assert await db.scalar(select(func.count()).select_from(Verification)) == 4
+    state = await _state(client, case.number)
+    decided = await post_form(
+        client, f"/staff/cases/{case.number}/decide",
+        {**state, "outcome": "register", "commitment": "kept"}, page=f"/staff/cases/{case.number}",
+    )  # fmt: skip
+    assert decided.status_code == 303, decided.text
+    registration = await db.scalar(select(Registration).where(Registration.number == case.number))
+    await db.refresh(registration)
+    assert registration.status is RegistrationStatus.REGISTERED
+    assert await db.scalar(select(func.count()).select_from(InboxMessage)) == 1
+    assert "登记成功" in await db.scalar(select(OutboxMessage.body).order_by(OutboxMessage.id.desc()).limit(1))
+    actions = list(await db.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert {"staff.sign_in", "case.view", "case.compare", "case.decide"} <= set(actions)
+
+
+async def test_two_reviewers_deciding_at_once_one_wins_and_the_other_sees_what_changed(
+    client, services, db, named_staff, app
+) -> None:
+    import httpx
+
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_reviewer")
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50002))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as second:
+        await sign_in_staff(second, "chikan_reviewer")
+        first_state = await _state(client, case.number)
+        second_state = await _state(second, case.number)
+        ok = await post_form(
+            client, f"/staff/cases/{case.number}/decide", {**first_state, "outcome": "register"},
+            page=f"/staff/cases/{case.number}",
+        )  # fmt: skip
+        assert ok.status_code == 303
+        clash = await post_form(
+            second, f"/staff/cases/{case.number}/decide",
+            {**second_state, "outcome": "reject", "reason": "in_work"}, page=f"/staff/cases/{case.number}",
+        )  # fmt: skip
+    assert clash.status_code == 409
+    assert "已登记" in clash.text or "Registered" in clash.text
+    registration = await db.scalar(select(Registration).where(Registration.number == case.number))
+    await db.refresh(registration)
+    assert registration.status is RegistrationStatus.REGISTERED
+    assert registration.rejection_reason is None
+
+
+async def test_clerk_cannot_decide(client, services, db, named_staff) -> None:
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_clerk")
+    state = await _state(client, case.number)
+    response = await post_form(
+        client, f"/staff/cases/{case.number}/decide", {**state, "outcome": "register"},
+        page=f"/staff/cases/{case.number}",
+    )  # fmt: skip
+    assert response.status_code == 403
+
+
+async def test_other_countys_case_is_not_found(client, services, db, named_staff) -> None:
+    case = await make_case(db, services, county="440802")
+    await sign_in_staff(client, "xiashan_reviewer")
+    assert (await client.get(f"/staff/cases/{case.number}")).status_code == 404
+    assert case.number not in (await client.get("/staff")).text
+
+
+async def test_city_admin_needs_two_factor_sign_in(client, named_staff) -> None:
+    response = await post_form(client, "/staff/login", {"username": "city.admin", "password": "ledger and lantern"})
+    assert response.headers["location"] == "/staff/login/enrol"
+    assert (await client.get("/staff", follow_redirects=False)).headers["location"] == "/staff/login"

@@ -1,0 +1,77 @@
+"""Every staff route against every kind of user: two counties' clerks and reviewers, the city
+roles, a resident and an anonymous visitor."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import post_form
+from tests.residents import sign_up
+from tests.staffing import create_named_staff, make_case, sign_in_staff
+
+USERS = [
+    "chikan_clerk", "chikan_reviewer", "xiashan_clerk", "xiashan_reviewer", "city_admin", "city_viewer",
+    "resident", "anonymous",
+]  # fmt: skip
+
+# Expected status per user for pages (GET) and actions (POST) on a 赤坎 case.
+# 303 for the resident and the anonymous visitor means "sent to the staff sign-in page".
+GET_PAGES = {
+    "/staff": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+    "/staff/cases/{number}": {
+        "chikan_clerk": 200, "chikan_reviewer": 200, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 200, "city_viewer": 200, "resident": 303, "anonymous": 303,
+    },
+    "/staff/proposals": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+    "/staff/audit": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
+    "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
+}  # fmt: skip
+POST_ACTIONS = {
+    "compare": {
+        "chikan_clerk": 303, "chikan_reviewer": 303, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+    },
+    "decide": {
+        "chikan_clerk": 403, "chikan_reviewer": 303, "xiashan_clerk": 403, "xiashan_reviewer": 404,
+        "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+    },
+    "transfer": {
+        "chikan_clerk": 303, "chikan_reviewer": 303, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 303, "city_viewer": 403, "resident": 303, "anonymous": 303,
+    },
+}  # fmt: skip
+
+
+async def _as(client, services, db, who: str) -> None:
+    if who == "resident":
+        await sign_up(client, services, "13200000001")
+    elif who != "anonymous":
+        await sign_in_staff(client, who)
+
+
+@pytest.mark.parametrize("who", USERS)
+@pytest.mark.parametrize("path", list(GET_PAGES))
+async def test_staff_pages(client, services, db, who: str, path: str) -> None:
+    await create_named_staff(db)
+    case = await make_case(db, services, county="440802")
+    await _as(client, services, db, who)
+    response = await client.get(path.format(number=case.number), follow_redirects=False)
+    assert response.status_code == GET_PAGES[path][who]
+    if response.status_code == 303:
+        assert response.headers["location"] == "/staff/login"
+
+
+@pytest.mark.parametrize("who", USERS)
+@pytest.mark.parametrize("action", list(POST_ACTIONS))
+async def test_staff_actions(client, services, db, who: str, action: str) -> None:
+    await create_named_staff(db)
+    case = await make_case(db, services, county="440802")
+    await _as(client, services, db, who)
+    form = {
+        "compare": {},
+        "decide": {"version": "1", "seen_event": "999", "outcome": "register"},
+        "transfer": {"version": "1", "seen_event": "999", "to_area": "440881", "transfer_note": "moved"},
+    }[action]
+    # The CSRF token comes from a page every visitor can open.
+    response = await post_form(client, f"/staff/cases/{case.number}/{action}", form, page="/staff/login")
+    assert response.status_code == POST_ACTIONS[action][who], response.text[:500]

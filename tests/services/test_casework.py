@@ -1,0 +1,240 @@
+"""Case work in the service layer: the eleven reasons, reversal, transfer, proposals and the job."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.adapters.verification import Finding
+from portal.models import (
+    ContactResult,
+    InboxMessage,
+    OutboxMessage,
+    ProposalState,
+    Registration,
+    RegistrationStatus,
+    ServiceRecord,
+    StaffRole,
+    StatusProposal,
+    VerificationOutcome,
+)
+from portal.services import casework, jobs, proposals, staff
+from portal.services.staff import Scope
+from tests.conftest import make_id
+from tests.staffing import make_case
+
+REVIEWER = Scope(0, "chikan.reviewer", "赤坎审核", StaffRole.REVIEWER, "440802")
+ADMIN = Scope(0, "city.admin", "市局", StaffRole.CITY_ADMIN, None)
+
+
+@pytest.fixture
+async def scopes(db) -> dict[str, Scope]:
+    reviewer = await staff.create(
+        db, username="chikan.reviewer", full_name="赤坎审核", password="ledger and lantern",
+        role=StaffRole.REVIEWER, area_code="440802",
+    )  # fmt: skip
+    admin = await staff.create(
+        db, username="city.admin", full_name="市局", password="ledger and lantern", role=StaffRole.CITY_ADMIN,
+        area_code=None,
+    )  # fmt: skip
+    await db.commit()
+    return {"reviewer": staff.scope_of(reviewer), "admin": staff.scope_of(admin)}
+
+
+async def _registered(db, services, scope: Scope, **kwargs) -> Registration:
+    case = await make_case(db, services, **kwargs)
+    registration = await casework.decide(
+        db, services.sms, scope, case.number, version=case.version, seen_event=0, outcome="register"
+    )
+    await db.commit()
+    return registration
+
+
+async def _messages(db) -> tuple[int, int]:
+    inbox = await db.scalar(select(func.count()).select_from(InboxMessage))
+    texts = await db.scalar(select(func.count()).select_from(OutboxMessage))
+    return inbox, texts
+
+
+@pytest.mark.parametrize("reason", list(casework.END_REASONS))
+async def test_each_of_the_eleven_reasons_ends_as_the_notice_says(db, services, scopes, reason: str) -> None:
+    registration = await _registered(db, services, scopes["reviewer"])
+    before = await _messages(db)
+    rule = casework.END_REASONS[reason]
+    ended = await casework.end_registration(
+        db, services.sms, scopes["reviewer"], registration.number, version=registration.version, seen_event=10**6,
+        reason=reason, end_date=date.today().isoformat(), note="evidence on file",
+        reference="湛人社公告〔2026〕1号" if rule.needs_reference else "",
+    )  # fmt: skip
+    assert ended.status is rule.ends_as
+    assert ended.status is (RegistrationStatus.EMPLOYED if reason in ("1", "2", "3") else RegistrationStatus.EXITED)
+    assert ended.end_reason == reason
+    told = (await _messages(db))[0] - before[0], (await _messages(db))[1] - before[1]
+    silent = {"6c", "7", "9", "10"}  # emigration, imprisonment, unreachable, death
+    assert told == ((0, 0) if reason in silent else (1, 1))
+
+
+async def test_reason_11_needs_the_reference_of_the_public_decision(db, services, scopes) -> None:
+    registration = await _registered(db, services, scopes["reviewer"])
+    with pytest.raises(casework.CaseInputError) as raised:
+        await casework.end_registration(
+            db, services.sms, scopes["reviewer"], registration.number, version=registration.version,
+            seen_event=10**6, reason="11", end_date=date.today().isoformat(), note="decided",
+        )  # fmt: skip
+    assert set(raised.value.errors) == {"end_reference"}
+
+
+async def test_city_admin_reverses_a_mistaken_ending(db, services, scopes) -> None:
+    registration = await _registered(db, services, scopes["reviewer"])
+    ended = await casework.end_registration(
+        db, services.sms, scopes["reviewer"], registration.number, version=registration.version, seen_event=10**6,
+        reason="10", end_date=date.today().isoformat(), note="wrong person",
+    )  # fmt: skip
+    with pytest.raises(casework.NotAllowed):
+        await casework.reverse_end(
+            db, services.sms, scopes["reviewer"], ended.number, version=ended.version, seen_event=10**6, why="x"
+        )
+    reversed_ = await casework.reverse_end(
+        db, services.sms, scopes["admin"], ended.number, version=ended.version, seen_event=10**6,
+        why="the death record was another person's",
+    )  # fmt: skip
+    assert reversed_.status is RegistrationStatus.REGISTERED
+    assert reversed_.end_reason is None
+
+
+async def test_transfer_keeps_the_history_and_moves_the_scope(db, services, scopes) -> None:
+    registration = await _registered(db, services, scopes["reviewer"])
+    moved = await casework.transfer(
+        db, services.sms, scopes["reviewer"], registration.number, version=registration.version, seen_event=10**6,
+        to_area="440881", note="moved to 廉江",
+    )  # fmt: skip
+    await db.commit()
+    assert moved.county_code == "440881"
+    with pytest.raises(casework.NotFound):
+        await casework.view_case(db, services.cipher, scopes["reviewer"], registration.number)
+    view = await casework.view_case(db, services.cipher, scopes["admin"], registration.number)
+    assert [e.kind for e in view.registration.events][-2:] == ["registered", "transferred"]
+
+
+async def test_resident_report_becomes_a_proposal_that_staff_confirm(db, services, scopes) -> None:
+    registration = await _registered(db, services, scopes["reviewer"])
+    proposal = await proposals.resident_report(
+        db, registration.account_id, registration.number, kind="hired", detail="湛江某物流公司",
+        started=date.today().isoformat(),
+    )  # fmt: skip
+    again = await proposals.resident_report(
+        db, registration.account_id, registration.number, kind="hired", detail="湛江某物流公司（更正）",
+        started=date.today().isoformat(),
+    )  # fmt: skip
+    assert again.id == proposal.id
+    assert proposal.reason == "1"
+    await db.commit()
+    ended = await proposals.confirm(
+        db, services.sms, scopes["reviewer"], proposal.id, end_date=date.today().isoformat(), note="工作证明"
+    )
+    assert ended.status is RegistrationStatus.EMPLOYED
+    await db.refresh(proposal)
+    assert proposal.state is ProposalState.CONFIRMED
+
+
+async def _age(db, registration: Registration, months: int) -> None:
+    registration.decided_at = datetime.now(UTC) - timedelta(days=31 * months)
+    await db.commit()
+
+
+# A man born in December 1966 reaches his pension age (60 years 6 months) on 2027-06-15.
+NEAR_PENSION = make_id(date(1966, 12, 15), "M")
+PENSION_DAY = date(2027, 6, 15)
+
+
+async def test_job_proposes_reason_4_on_the_day_the_pension_age_is_reached(db, services, scopes) -> None:
+    old = await _registered(db, services, scopes["reviewer"], phone="13300000011", id_number=NEAR_PENSION, name="老李")
+    before = await jobs.run_due(db, services.cipher, None, PENSION_DAY - timedelta(days=1))
+    assert before.proposed["4"] == 0
+    on_the_day = await jobs.run_due(db, services.cipher, None, PENSION_DAY)
+    assert on_the_day.proposed["4"] == 1
+    proposal = await db.scalar(select(StatusProposal).where(StatusProposal.reason == "4"))
+    assert (proposal.registration_id, proposal.detail["pension_date"]) == (old.id, "2027-06-15")
+
+
+class PensionData:
+    """A big-data platform that reports one ID number as receiving a basic pension (early retirement)."""
+
+    name = "test"
+
+    def __init__(self, id_number: str) -> None:
+        self.id_number = id_number
+
+    async def compare_other(self, id_number: str) -> Finding:
+        if id_number == self.id_number:
+            return Finding(VerificationOutcome.MISMATCH, {"reason": "pension"})
+        return Finding(VerificationOutcome.MATCH, {"checked": []})
+
+
+async def test_job_proposes_reason_4_from_pension_data(db, services, scopes) -> None:
+    early = make_id(date(1971, 5, 5), "M")  # 55: years before his statutory pension age
+    await _registered(db, services, scopes["reviewer"], phone="13300000015", id_number=early, name="早退休")
+    report = await jobs.run_due(db, services.cipher, PensionData(early), date.today())
+    assert report.proposed["4"] == 1
+    assert (await db.scalar(select(StatusProposal))).detail == {"source": "pension_data"}
+
+
+async def test_job_proposes_reasons_8_and_9_and_flags_overdue_cases(db, services, scopes) -> None:
+    today = date.today()
+    refuser = await _registered(db, services, scopes["reviewer"], phone="13300000012",
+                                id_number=make_id(date(1991, 2, 2), "M"), name="王五")  # fmt: skip
+    for n in range(3):
+        db.add(ServiceRecord(registration_id=refuser.id, day=today - timedelta(days=n), kind="job_recommendation",
+                             channel="phone", result=ContactResult.REFUSED_WITHOUT_REASON))  # fmt: skip
+    silent = await _registered(db, services, scopes["reviewer"], phone="13300000013",
+                               id_number=make_id(date(1992, 2, 2), "M"), name="赵六")  # fmt: skip
+    await _age(db, silent, 7)
+    db.add(ServiceRecord(registration_id=silent.id, day=today - timedelta(days=200), kind="tracking",
+                         channel="phone", result=ContactResult.REACHED))  # fmt: skip
+    deferred = await make_case(db, services, phone="13300000014", id_number=make_id(date(1993, 2, 2), "M"),
+                               missing=["id_card"], name="钱七")  # fmt: skip
+    deferred.deadline = today - timedelta(days=1)
+    await db.commit()
+
+    report = await jobs.run_due(db, services.cipher, services.sources.big_data, today)
+    await db.commit()
+    assert report.proposed == {"4": 0, "8": 1, "9": 1}
+    assert report.overdue_flagged == 1
+    reasons = {(p.registration_id, p.reason) for p in await db.scalars(select(StatusProposal))}
+    assert reasons == {(refuser.id, "8"), (silent.id, "9")}
+
+    again = await jobs.run_due(db, services.cipher, services.sources.big_data, today)
+    assert again.proposed == {"4": 0, "8": 0, "9": 0}
+    assert again.overdue_flagged == 0
+
+
+async def test_two_job_runs_at_once_propose_nothing_twice(db, services, scopes) -> None:
+    await _registered(db, services, scopes["reviewer"], phone="13300000021", id_number=NEAR_PENSION, name="老张")
+
+    async def run() -> jobs.JobReport:
+        async with services.sessionmaker() as session:
+            report = await jobs.run_due(session, services.cipher, None, PENSION_DAY)
+            await session.commit()
+            return report
+
+    if services.settings.database_url.startswith("sqlite"):
+        # SQLite takes one writer at a time: the second run waits for the first and finds it done.
+        reports = [await run(), await run()]
+    else:
+        reports = await asyncio.gather(run(), run())
+    assert sorted(r.proposed["4"] for r in reports) == [0, 1]
+    assert await db.scalar(select(func.count()).where(StatusProposal.reason == "4")) == 1
+
+
+async def test_a_dismissed_proposal_is_not_proposed_again_at_once(db, services, scopes) -> None:
+    old = await _registered(db, services, scopes["reviewer"], phone="13300000031", id_number=NEAR_PENSION, name="老周")
+    await jobs.run_due(db, services.cipher, None, PENSION_DAY)
+    proposal = await db.scalar(select(StatusProposal).where(StatusProposal.registration_id == old.id))
+    await db.commit()
+    await proposals.dismiss(db, scopes["reviewer"], proposal.id, note="pension not yet paid")
+    await db.commit()
+    report = await jobs.run_due(db, services.cipher, None, PENSION_DAY)
+    assert report.proposed["4"] == 0

@@ -1,0 +1,78 @@
+"""Named staff (a 赤坎 clerk and reviewer, a 霞山 clerk and reviewer, city admin and viewer), cases
+to work on, and signing staff in over HTTP."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import date
+from typing import Any
+
+import httpx
+import pyotp
+
+from portal.models import Registration, ResidentAccount, StaffRole
+from portal.services import registration as reg
+from portal.services import staff
+from portal.services.registration_form import build_steps
+from tests.conftest import make_id, post_form
+from tests.residents import ZHANG_SAN
+
+STAFF_PASSWORD = "ledger and lantern"
+NAMED_STAFF = {
+    "chikan_clerk": (StaffRole.CLERK, "440802"),
+    "chikan_reviewer": (StaffRole.REVIEWER, "440802"),
+    "xiashan_clerk": (StaffRole.CLERK, "440803"),
+    "xiashan_reviewer": (StaffRole.REVIEWER, "440803"),
+    "city_admin": (StaffRole.CITY_ADMIN, None),
+    "city_viewer": (StaffRole.CITY_VIEWER, None),
+}
+STEPS = build_steps([(code, code) for code in ("440802", "440803", "440881")])
+
+
+async def create_named_staff(db: Any) -> None:
+    for username, (role, area) in NAMED_STAFF.items():
+        await staff.create(
+            db, username=username.replace("_", "."), full_name=username, password=STAFF_PASSWORD, role=role,
+            area_code=area,
+        )  # fmt: skip
+    await db.commit()
+
+
+async def sign_in_staff(client: httpx.AsyncClient, who: str) -> None:
+    response = await post_form(client, "/staff/login", {"username": who.replace("_", "."), "password": STAFF_PASSWORD})
+    assert response.status_code == 303, response.text
+    if response.headers["location"] == "/staff/login/enrol":
+        page = await client.get("/staff/login/enrol")
+        secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.text).group(1)
+        response = await post_form(client, "/staff/login/enrol", {"code": pyotp.TOTP(secret).now()})
+    assert response.headers["location"] == "/staff", response.text
+
+
+async def make_case(
+    db: Any, services: Any, *, county: str = "440802", missing: list[str] | None = None, phone: str = "13300000001",
+    id_number: str | None = None, name: str = "张三",
+) -> Registration:  # fmt: skip
+    """An application submitted through the registration service, as a resident would."""
+    account = ResidentAccount(phone=phone, password_hash="x")
+    db.add(account)
+    await db.flush()
+    person = copy.deepcopy(ZHANG_SAN)
+    person["identity"] = {"name": name, "id_number": id_number or make_id(date(1990, 1, 1), "M"), "ethnicity": "汉族"}
+    person["contact"]["phone"] = phone
+    person["hukou"]["hukou_area"] = county
+    person["residence"]["residence_area"] = county
+    person["place"]["county"] = county
+    person["papers"] = {"missing_papers": missing or ["none"]}
+    person["commitment"] = {"signed_name": name, "agree": ["yes"]}
+    person["pension"] = {"pension_category": "F55"}
+    await reg.start(db, services.cipher, account.id, phone)
+    while (step := reg.next_step(STEPS, await reg.get_answers(db, services.cipher, account.id))) is not None:
+        outcome = await reg.save_step(
+            db, services.cipher, services.social_insurance, account.id, STEPS, step, person[step.key], date.today()
+        )
+        assert not outcome.errors, (step.key, outcome)
+        assert outcome.refusal is None, (step.key, outcome)
+    registration = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN")
+    await db.commit()
+    return registration

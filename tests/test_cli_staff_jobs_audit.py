@@ -1,0 +1,91 @@
+"""`portal staff create`, `portal jobs run-due` and `portal audit verify` against a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+PORTAL = Path(sys.executable).parent / "portal"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environment = {
+        **os.environ,
+        "PORTAL_INSTANCE_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "PORTAL_NEW_PASSWORD": "ledger and lantern",
+    }
+    subprocess.run([PORTAL, "migrate"], env=environment, check=True, capture_output=True)  # noqa: S603
+    subprocess.run([PORTAL, "load-data"], env=environment, check=True, capture_output=True)  # noqa: S603
+    return environment
+
+
+def portal(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PORTAL, *args], env=env, capture_output=True, text=True)  # noqa: S603
+
+
+def test_staff_create_then_audit_verify_then_tampering_is_found(env: dict[str, str], tmp_path: Path) -> None:
+    for name, role, area in (("chikan.clerk", "clerk", "440802"), ("xiashan.clerk", "clerk", "440803"),
+                             ("city.admin", "city_admin", None)):  # fmt: skip
+        args = ["staff", "create", "--username", name, "--name", name, "--role", role]
+        created = portal(env, *args, *(["--area", area] if area else []))
+        assert created.returncode == 0, created.stderr
+        assert json.loads(created.stdout) == {"created": name}
+    intact = portal(env, "audit", "verify")
+    assert intact.returncode == 0
+    assert json.loads(intact.stdout) == {"ok": True, "entries": 3, "first_broken_id": None, "problem": None}
+
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute('UPDATE audit_log SET changes = \'{"role": "city_admin"}\' WHERE id = 2')
+    tampered = portal(env, "audit", "verify")
+    assert tampered.returncode == 1
+    assert json.loads(tampered.stdout)["first_broken_id"] == 2
+
+
+def test_staff_create_refuses_a_county_role_without_an_area(env: dict[str, str]) -> None:
+    result = portal(env, "staff", "create", "--username", "no.area", "--name", "x", "--role", "reviewer")
+    assert result.returncode == 1
+    assert "area_code" in json.loads(result.stderr)
+
+
+def test_jobs_run_due_reports_what_it_did_and_can_run_twice(env: dict[str, str]) -> None:
+    first = portal(env, "jobs", "run-due")
+    second = portal(env, "jobs", "run-due")
+    assert first.returncode == second.returncode == 0
+    assert json.loads(second.stdout) == {"proposed": {"4": 0, "8": 0, "9": 0}, "overdue_flagged": 0}
+
+
+async def test_in_app_schedule_runs_the_job(settings, services, db) -> None:
+    import asyncio
+    import contextlib
+    from dataclasses import replace
+
+    from portal.app import run_jobs_every
+    from portal.models import AuditEntry, Registration
+    from portal.models import RegistrationStatus as Status
+    from tests.staffing import make_case
+
+    case = await make_case(db, services, missing=["id_card"])
+    registration = await db.get(Registration, case.id)
+    registration.deadline = registration.deadline.replace(year=2020)
+    await db.commit()
+    task = asyncio.create_task(run_jobs_every(replace(services, settings=settings), 3600))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        await db.refresh(registration)
+        if registration.overdue_since is not None:
+            break
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert registration.status is Status.DEFERRED
+    assert registration.overdue_since is not None
+    assert await db.scalar(select(AuditEntry.action)) == "jobs.run_due"
