@@ -43,6 +43,19 @@ def format_datetime(value: datetime | None) -> str:
     return f"{format_date(local)} {local:%H:%M}"
 
 
+def plain(value: Any) -> str:
+    """A stored detail value for reading: lists joined, nothing shown as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if value is True:
+        return "✓"
+    if value is False:
+        return "✗"
+    if isinstance(value, list | tuple):
+        return "、".join(plain(v) for v in value)
+    return str(value)
+
+
 def register_helpers(engine: JinjaTemplateEngine, settings: Settings) -> None:
     env = engine.engine
     globals_: dict[str, Any] = {
@@ -57,3 +70,4 @@ def register_helpers(engine: JinjaTemplateEngine, settings: Settings) -> None:
     env.globals.update(globals_)
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
+    env.filters["plain"] = plain

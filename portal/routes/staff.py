@@ -16,6 +16,7 @@ from portal.models import StaffRole
 from portal.routes._common import Db, Deps, client_ip, form_dict, page, see_other
 from portal.services import audit, casework, proposals, ratelimit, receipts, staff
 from portal.services.errors import NotFound, RateLimited
+from portal.services.registration_form import registration_labels
 from portal.services.staff import Scope
 
 STAFF_ID = "staff_id"
@@ -116,12 +117,15 @@ async def code(request: Request[Any, Any, Any], db: Db, services: Deps) -> Templ
     return see_other("/staff")
 
 
-def _enrol_page(request: Request[Any, Any, Any], username: str, errors: dict[str, object]) -> Template:
+def _enrol_page(
+    request: Request[Any, Any, Any], username: str, errors: dict[str, object], *,
+    action: str = "/staff/login/enrol", scope: Scope | None = None, required: bool = True,
+) -> Template:  # fmt: skip
     secret = request.session.get(ENROL_SECRET) or staff.new_totp_secret()
     request.session[ENROL_SECRET] = secret
     uri = staff.totp_uri(secret, username)
     qr = Markup(receipts.qr_svg(uri, _("QR code to add this account to an authenticator app")))  # noqa: S704
-    return page("staff/enrol.html", secret=secret, qr=qr, errors=errors)
+    return page("staff/enrol.html", secret=secret, qr=qr, errors=errors, action=action, scope=scope, required=required)
 
 
 @get("/login/enrol", name="staff_enrol")
@@ -141,6 +145,30 @@ async def enrol(request: Request[Any, Any, Any], db: Db, services: Deps) -> Temp
     await audit.record(db, staff.scope_of(user).actor, "staff.enable_totp", "staff", user.username)
     await _rotate_and_sign_in(request, user.id)
     return see_other("/staff")
+
+
+@get("/account", name="staff_account")
+async def account_page(request: Request[Any, Any, Any], db: Db) -> Template:
+    scope = await staff_scope(request, db)
+    user = await staff.require(db, scope.staff_id)
+    if user.totp_enabled:
+        return page("staff/account.html", scope=scope, user=user)
+    return _enrol_page(request, user.username, {}, action="/staff/account/totp", scope=scope, required=False)
+
+
+@post("/account/totp")
+async def account_totp(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
+    scope = await staff_scope(request, db)
+    user = await staff.require(db, scope.staff_id)
+    form = await form_dict(request)
+    secret = request.session.get(ENROL_SECRET)
+    if not secret or not staff.enable_totp(services.cipher, user, secret, form.get("code", "")):
+        return _enrol_page(
+            request, user.username, {"code": CODE_WRONG}, action="/staff/account/totp", scope=scope, required=False
+        )
+    request.session.pop(ENROL_SECRET, None)
+    await audit.record(db, scope.actor, "staff.enable_totp", "staff", user.username)
+    return see_other("/staff/account")
 
 
 @post("/logout", name="staff_logout")
@@ -181,6 +209,10 @@ async def _case_page(
         seen_event=max((e.id for e in view.registration.events), default=0),
         end_reasons=casework.END_REASONS,
         rejection_reasons=casework.REJECTION_REASONS,
+        contact_kinds=casework.CONTACT_KINDS,
+        contact_channels=casework.CONTACT_CHANNELS,
+        contact_results=casework.CONTACT_RESULTS,
+        labels=registration_labels(),
         errors=extra.pop("errors", {}),
         values=extra.pop("values", {}),
         done=extra.pop("done", ""),
@@ -230,6 +262,12 @@ async def _case_action(
             await casework.transfer(
                 db, services.sms, scope, number, **lock, to_area=form.get("to_area", ""),
                 note=form.get("transfer_note", ""),
+            )  # fmt: skip
+        elif action == "contact":
+            await casework.record_contact(
+                db, scope, number, day=form.get("contact_day", ""), kind=form.get("contact_kind", ""),
+                channel=form.get("contact_channel", ""), result=form.get("contact_result", ""),
+                note=form.get("contact_note", ""),
             )  # fmt: skip
         elif action == "reverse":
             await casework.reverse_end(db, services.sms, scope, number, **lock, why=form.get("why", ""))
@@ -360,8 +398,8 @@ async def create_user(request: Request[Any, Any, Any], db: Db) -> Template | Red
 
 
 staff_router_handlers = [
-    login_form, login, code_form, code, enrol_form, enrol, logout, queue_page, case_page, case_action,
-    proposals_page, proposal_decision, audit_page, users_page, create_user,
+    login_form, login, code_form, code, enrol_form, enrol, account_page, account_totp, logout,
+    queue_page, case_page, case_action, proposals_page, proposal_decision, audit_page, users_page, create_user,
 ]  # fmt: skip
 
 

@@ -21,12 +21,14 @@ from portal.i18n import _l
 from portal.models import (
     OPEN_STATUSES,
     CommitmentOutcome,
+    ContactResult,
     Person,
     ProposalState,
     Registration,
     RegistrationEvent,
     RegistrationStatus,
     ServiceArea,
+    ServiceRecord,
     StatusProposal,
     Verification,
     VerificationOutcome,
@@ -166,6 +168,10 @@ async def queue(
         conditions.append(Registration.county_code == scope.area_code)
     elif county:
         conditions.append(Registration.county_code == county)
+    await audit.record(
+        session, scope.actor, "queue.view", "queue", scope.area_code or "city",
+        {"status": status, "county": county, "due": due, "page": page},
+    )  # fmt: skip
     if due == "overdue":
         conditions.append(Registration.deadline < today)
     elif due == "week":
@@ -231,6 +237,7 @@ class CaseView:
     verifications: list[Verification]
     proposals: list[StatusProposal]
     areas: list[ServiceArea]
+    contacts: list[ServiceRecord]
 
 
 async def view_case(session: AsyncSession, cipher: Cipher, scope: Scope, number: str) -> CaseView:
@@ -249,8 +256,9 @@ async def view_case(session: AsyncSession, cipher: Cipher, scope: Scope, number:
         )
     )
     areas = list(await session.scalars(select(ServiceArea).order_by(ServiceArea.sort_order)))
+    contacts = await contacts_of(session, registration.id)
     await audit.record(session, scope.actor, "case.view", "registration", registration.number)
-    return CaseView(registration, mask_id(id_number), verifications, proposals, areas)
+    return CaseView(registration, mask_id(id_number), verifications, proposals, areas, contacts)
 
 
 async def _event(
@@ -555,3 +563,72 @@ async def area_names(session: AsyncSession) -> dict[str, str]:
 
 async def case_for_update(session: AsyncSession, scope: Scope, number: str) -> Registration:
     return await _case(session, scope, number)
+
+
+CONTACT_KINDS = {
+    "tracking": _l("Monthly tracking contact"),
+    "job_recommendation": _l("Job recommendation"),
+    "guidance": _l("Career guidance"),
+    "training": _l("Training notice"),
+    "policy": _l("Policy advice"),
+}
+CONTACT_CHANNELS = {
+    "phone": _l("Phone"),
+    "visit": _l("Visit"),
+    "sms": _l("Text message"),
+    "online": _l("Online"),
+    "data": _l("Data comparison"),
+}
+CONTACT_RESULTS = {
+    ContactResult.REACHED.value: _l("Reached, service accepted"),
+    ContactResult.NOT_REACHED.value: _l("Not reached"),
+    ContactResult.REFUSED_WITH_REASON.value: _l("Refused, with a good reason"),
+    ContactResult.REFUSED_WITHOUT_REASON.value: _l("Refused without a good reason"),
+}
+
+
+async def record_contact(
+    session: AsyncSession, scope: Scope, number: str, *, day: str, kind: str, channel: str, result: str, note: str,
+    today: date | None = None,
+) -> ServiceRecord:  # fmt: skip
+    """A contact or service given (§4.1), recorded at once; the job reads reasons 8 and 9 from these."""
+    if not scope.can_act:
+        raise NotAllowed()
+    today = today or local_today()
+    errors: dict[str, object] = {}
+    when = _end_date(day, today)
+    if when is None:
+        errors["contact_day"] = DATE_INVALID
+    if kind not in CONTACT_KINDS:
+        errors["contact_kind"] = REASON_REQUIRED
+    if channel not in CONTACT_CHANNELS:
+        errors["contact_channel"] = REASON_REQUIRED
+    if result not in CONTACT_RESULTS:
+        errors["contact_result"] = REASON_REQUIRED
+    if errors:
+        raise CaseInputError(errors)
+    assert when is not None
+    registration = await _case(session, scope, number)
+    if registration.status is not RegistrationStatus.REGISTERED:
+        raise CaseChanged(registration, [])
+    record = ServiceRecord(
+        registration_id=registration.id, day=when, kind=kind, channel=channel, result=ContactResult(result),
+        note=note.strip(), staff_id=scope.staff_id,
+    )  # fmt: skip
+    session.add(record)
+    await session.flush()
+    await audit.record(
+        session, scope.actor, "case.contact", "registration", number,
+        {"day": when.isoformat(), "kind": kind, "channel": channel, "result": result},
+    )  # fmt: skip
+    return record
+
+
+async def contacts_of(session: AsyncSession, registration_id: int, limit: int = 20) -> list[ServiceRecord]:
+    rows = await session.scalars(
+        select(ServiceRecord)
+        .where(ServiceRecord.registration_id == registration_id)
+        .order_by(ServiceRecord.day.desc(), ServiceRecord.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

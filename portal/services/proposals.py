@@ -71,6 +71,7 @@ async def open_proposals(session: AsyncSession, scope: Scope, page: int = 1) -> 
             base.order_by(StatusProposal.created_at, StatusProposal.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         )
     ).all()
+    await audit.record(session, scope.actor, "proposals.view", "proposals", scope.area_code or "city", {"page": page})
     return ProposalPage([ProposalRow(p, n, name, c) for p, n, name, c in rows], total, page, pages)
 
 

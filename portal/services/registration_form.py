@@ -163,6 +163,17 @@ PAPERS = (
 PAPER_CHOICES = (*PAPERS, Choice(NONE_MISSING, _l("None: I can show all the papers that apply to me")))
 
 
+def registration_labels() -> dict[str, dict[str, object]]:
+    """Choice labels by field, for pages that show stored answers (the staff case page)."""
+    return {
+        "unemployment_category": {c.value: c.label for c in UNEMPLOYMENT_CATEGORIES},
+        "missing_papers": {c.value: c.label for c in PAPERS},
+        "education": {c.value: c.label for c in EDUCATION},
+        "services_wanted": {c.value: c.label for c in SERVICES},
+        "difficulties": {c.value: c.label for c in DIFFICULTIES},
+    }
+
+
 def area_choices(areas: Sequence[tuple[str, object]], *, outside: bool) -> tuple[Choice, ...]:
     choices = tuple(Choice(code, label) for code, label in areas)
     if outside:

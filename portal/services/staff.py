@@ -101,6 +101,10 @@ async def get_active(session: AsyncSession, staff_id: int) -> StaffUser | None:
     return user if user is not None and user.active else None
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -168,7 +172,7 @@ async def create(
     user = StaffUser(
         username=username,
         full_name=full_name.strip(),
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
         role=role,
         area_code=None if role.is_city else area_code,
     )

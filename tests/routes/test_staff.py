@@ -96,3 +96,44 @@ async def test_city_admin_needs_two_factor_sign_in(client, named_staff) -> None:
     response = await post_form(client, "/staff/login", {"username": "city.admin", "password": "ledger and lantern"})
     assert response.headers["location"] == "/staff/login/enrol"
     assert (await client.get("/staff", follow_redirects=False)).headers["location"] == "/staff/login"
+
+
+async def test_any_staff_member_can_turn_on_two_factor_sign_in(client, db, named_staff) -> None:
+    import re
+
+    import pyotp
+
+    await sign_in_staff(client, "chikan_clerk")
+    page = await client.get("/staff/account")
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.text).group(1)
+    wrong = await post_form(client, "/staff/account/totp", {"code": "000000"}, page="/staff/account")
+    assert wrong.status_code == 200
+    assert 'id="code-error"' in wrong.text
+    ok = await post_form(client, "/staff/account/totp", {"code": pyotp.TOTP(secret).now()}, page="/staff/account")
+    assert ok.status_code == 303
+    client.cookies.clear()
+    response = await post_form(client, "/staff/login", {"username": "chikan.clerk", "password": "ledger and lantern"})
+    assert response.headers["location"] == "/staff/login/code"
+    # The code just used cannot be used again: a new one is needed.
+    reused = await post_form(client, "/staff/login/code", {"code": pyotp.TOTP(secret).now()})
+    assert reused.status_code == 200
+
+
+async def test_staff_record_contacts_that_feed_the_job(client, services, db, named_staff) -> None:
+    from portal.models import ServiceRecord
+
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_reviewer")
+    state = await _state(client, case.number)
+    await post_form(client, f"/staff/cases/{case.number}/decide", {**state, "outcome": "register"},
+                    page=f"/staff/cases/{case.number}")  # fmt: skip
+    missing = await post_form(client, f"/staff/cases/{case.number}/contact", {"contact_kind": "tracking"},
+                              page=f"/staff/cases/{case.number}")  # fmt: skip
+    assert missing.status_code == 200
+    assert 'href="#contact_day"' in missing.text
+    form = {"contact_day": "2026-11-20", "contact_kind": "tracking", "contact_channel": "phone",
+            "contact_result": "refused_without_reason", "contact_note": "不需要"}  # fmt: skip
+    saved = await post_form(client, f"/staff/cases/{case.number}/contact", form, page=f"/staff/cases/{case.number}")
+    assert saved.status_code == 303
+    record = await db.scalar(select(ServiceRecord))
+    assert (record.kind, record.result.value) == ("tracking", "refused_without_reason")

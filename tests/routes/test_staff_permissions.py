@@ -25,6 +25,7 @@ GET_PAGES = {
     "/staff/proposals": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/audit": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
+    "/staff/account": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
 }  # fmt: skip
 POST_ACTIONS = {
     "compare": {
@@ -39,6 +40,29 @@ POST_ACTIONS = {
         "chikan_clerk": 303, "chikan_reviewer": 303, "xiashan_clerk": 404, "xiashan_reviewer": 404,
         "city_admin": 303, "city_viewer": 403, "resident": 303, "anonymous": 303,
     },
+    "investigate": {
+        "chikan_clerk": 303, "chikan_reviewer": 303, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+    },
+    # The case is awaiting a decision, so those allowed to end a registration get 409 (not registered).
+    "end": {
+        "chikan_clerk": 409, "chikan_reviewer": 409, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+    },
+    "reverse": dict.fromkeys(USERS[:6], 403) | {"city_admin": 409, "resident": 303, "anonymous": 303},
+}  # fmt: skip
+FORMS = {
+    "compare": {},
+    "decide": {"version": "1", "seen_event": "999", "outcome": "register"},
+    "transfer": {"version": "1", "seen_event": "999", "to_area": "440881", "transfer_note": "moved"},
+    "investigate": {"investigation_outcome": "match", "investigation_note": "visited"},
+    "end": {"version": "1", "seen_event": "999", "end_reason": "1", "end_date": "2026-11-20", "end_note": "hired"},
+    "reverse": {"version": "1", "seen_event": "999", "why": "mistake"},
+}
+OTHER_POSTS = {
+    "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 303, "resident": 303, "anonymous": 303},
+    "/staff/proposals/999/dismiss": dict.fromkeys(USERS[:6], 404)
+    | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
 }  # fmt: skip
 
 
@@ -67,11 +91,17 @@ async def test_staff_actions(client, services, db, who: str, action: str) -> Non
     await create_named_staff(db)
     case = await make_case(db, services, county="440802")
     await _as(client, services, db, who)
-    form = {
-        "compare": {},
-        "decide": {"version": "1", "seen_event": "999", "outcome": "register"},
-        "transfer": {"version": "1", "seen_event": "999", "to_area": "440881", "transfer_note": "moved"},
-    }[action]
     # The CSRF token comes from a page every visitor can open.
-    response = await post_form(client, f"/staff/cases/{case.number}/{action}", form, page="/staff/login")
+    response = await post_form(client, f"/staff/cases/{case.number}/{action}", FORMS[action], page="/staff/login")
     assert response.status_code == POST_ACTIONS[action][who], response.text[:500]
+
+
+@pytest.mark.parametrize("who", USERS)
+@pytest.mark.parametrize("path", list(OTHER_POSTS))
+async def test_other_staff_posts(client, services, db, who: str, path: str) -> None:
+    await create_named_staff(db)
+    await _as(client, services, db, who)
+    form = {"username": "new.clerk", "full_name": "新经办", "password": "a fine long password", "role": "clerk",
+            "area_code": "440804", "note": "no"}  # fmt: skip
+    response = await post_form(client, path, form, page="/staff/login")
+    assert response.status_code == OTHER_POSTS[path][who], response.text[:500]
