@@ -213,6 +213,7 @@ async def _case_page(
         contact_channels=casework.CONTACT_CHANNELS,
         contact_results=casework.CONTACT_RESULTS,
         labels=registration_labels(),
+        describe=casework.describe,
         errors=extra.pop("errors", {}),
         values=extra.pop("values", {}),
         done=extra.pop("done", ""),

@@ -632,3 +632,48 @@ async def contacts_of(session: AsyncSession, registration_id: int, limit: int = 
         .limit(limit)
     )
     return list(rows)
+
+
+_DETAIL_LABELS = {
+    "name_on_record": _l("Name on record"),
+    "name_given": _l("Name given"),
+    "reason": _l("Finding"),
+    "other_reasons": _l("Also"),
+    "employer": _l("Employer"),
+    "business": _l("Business"),
+    "since": _l("Since"),
+    "ended": _l("Insured job ended"),
+    "filings": _l("Filings on record"),
+    "checked": _l("Checked"),
+    "simulated": _l("Answer from the simulator"),
+    "note": _l("Note"),
+}
+_FINDINGS = {
+    "name_differs": _l("the name differs from the card holder's"),
+    "no_card_holder": _l("no social security card holder with this ID number"),
+    "active_filing": _l("an employer's labour-use filing is open"),
+    "active_employment": _l("insured as an employee now"),
+    "business_owner": _l("holds a business licence"),
+    "pension": _l("receives a basic pension"),
+    "deceased": _l("recorded as deceased"),
+    "student": _l("enrolled as a student"),
+}
+
+
+def describe(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """A comparison's detail in the reader's language: (label, value) pairs."""
+    from portal.i18n import current_locale
+    from portal.template_helpers import plain
+
+    english = current_locale.get() == "en"
+    rows = []
+    for key, value in detail.items():
+        if key.endswith("_en"):
+            continue
+        if english and f"{key}_en" in detail and detail[f"{key}_en"]:
+            value = detail[f"{key}_en"]
+        if key in ("reason", "other_reasons", "checked"):
+            items = value if isinstance(value, list) else [value]
+            value = [str(_FINDINGS.get(v, v)) for v in items]
+        rows.append((str(_DETAIL_LABELS.get(key, key)), plain(value)))
+    return rows

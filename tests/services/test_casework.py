@@ -238,3 +238,14 @@ async def test_a_dismissed_proposal_is_not_proposed_again_at_once(db, services, 
     await db.commit()
     report = await jobs.run_due(db, services.cipher, None, PENSION_DAY)
     assert report.proposed["4"] == 0
+
+
+def test_comparison_details_are_described_in_words() -> None:
+    rows = casework.describe({"reason": "active_filing", "employer": "港务公司", "employer_en": "Port Co.",
+                              "since": "2019-03-01", "simulated": True})  # fmt: skip
+    assert rows == [
+        ("发现", "有用人单位劳动用工备案尚未终止"),
+        ("用人单位", "港务公司"),
+        ("起始日期", "2019-03-01"),
+        ("模拟系统答复", "✓"),
+    ]
