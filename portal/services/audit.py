@@ -61,8 +61,11 @@ def entry_hash(
     target_type: str,
     target_id: str,
     changes: dict[str, Any],
+    *,
+    staff_id: int | None = None,
 ) -> str:
     content = {
+        "staff_id": staff_id,
         # UTC with microseconds always written out: the same text from a fresh datetime, from
         # SQLite's string and from PostgreSQL's timestamptz.
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -122,8 +125,9 @@ async def record(
         prev_hash=prev_hash,
     )
     entry.hash = entry_hash(
-        prev_hash, at, entry.username, entry.role, entry.area_code, action, target_type, entry.target_id, masked
-    )
+        prev_hash, at, entry.username, entry.role, entry.area_code, action, target_type, entry.target_id, masked,
+        staff_id=entry.staff_id,
+    )  # fmt: skip
     session.add(entry)
     await session.flush()
 
@@ -166,6 +170,7 @@ async def verify_chain(session: AsyncSession, batch: int = 1000) -> ChainCheck:
         AuditEntry.changes,
         AuditEntry.prev_hash,
         AuditEntry.hash,
+        AuditEntry.staff_id,
     )
     expected_prev, last_id, checked = GENESIS, 0, 0
     while True:
@@ -191,6 +196,7 @@ async def verify_chain(session: AsyncSession, batch: int = 1000) -> ChainCheck:
                 row.target_type,
                 row.target_id,
                 row.changes,
+                staff_id=row.staff_id,
             )
             if recomputed != row.hash:
                 return ChainCheck(ok=False, entries=checked, first_broken_id=row.id, problem="hash mismatch")

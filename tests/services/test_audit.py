@@ -265,3 +265,8 @@ async def test_search_pages_through_the_results(db) -> None:
 async def test_search_with_no_results_has_one_empty_page(db) -> None:
     found = await audit.search(db, action="nothing")
     assert (found.entries, found.total, found.page, found.pages) == ([], 0, 1, 1)
+
+
+def test_the_hash_covers_the_staff_id_too() -> None:
+    fields = (GENESIS, MONDAY, "u", "clerk", "440802", "case.view", "registration", "7", {})
+    assert audit.entry_hash(*fields, staff_id=1) != audit.entry_hash(*fields, staff_id=2)
