@@ -137,3 +137,32 @@ async def test_staff_record_contacts_that_feed_the_job(client, services, db, nam
     assert saved.status_code == 303
     record = await db.scalar(select(ServiceRecord))
     assert (record.kind, record.result.value) == ("tracking", "refused_without_reason")
+
+
+async def test_a_rejection_tells_the_resident_why_and_how_to_object_or_reapply(
+    client, services, db, named_staff
+) -> None:
+    from tests.residents import ZHANG_SAN, fill_in, sign_up, submit
+
+    await sign_up(client, services, "13900000077")
+    await fill_in(client, {**ZHANG_SAN, "place": {"county": "440802"}})
+    number = (await submit(client)).headers["location"].rsplit("/", 1)[1]
+    resident_cookies = dict(client.cookies)
+    client.cookies.clear()
+    await sign_in_staff(client, "chikan_reviewer")
+    state = await _state(client, number)
+    rejected = await post_form(
+        client, f"/staff/cases/{number}/decide",
+        {**state, "outcome": "reject", "reason": "in_work", "note": "社保记录显示仍在职"},
+        page=f"/staff/cases/{number}",
+    )  # fmt: skip
+    assert rejected.status_code == 303
+    client.cookies.clear()
+    client.cookies.update(resident_cookies)
+    page = await client.get(f"/account/applications/{number}")
+    assert "社保记录显示仍在职" in page.text
+    assert "12333" in page.text
+    assert 'href="/register"' in page.text  # apply again
+    assert "tag-rejected" in page.text
+    inbox = await client.get("/account/inbox")
+    assert number in inbox.text
