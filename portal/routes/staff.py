@@ -398,9 +398,33 @@ async def create_user(request: Request[Any, Any, Any], db: Db) -> Template | Red
     return see_other("/staff/users", done="created")
 
 
+@post("/users/{username:str}/{change:str}", name="staff_user_change")
+async def change_user(
+    request: Request[Any, Any, Any], db: Db, username: FromPath[str], change: FromPath[str]
+) -> Template | Redirect:
+    scope = await _admin(request, db)
+    form = await form_dict(request)
+    try:
+        if change in ("deactivate", "reactivate"):
+            await staff.set_active(db, scope, username, active=change == "reactivate")
+            await audit.record(db, scope.actor, f"staff.{change}", "staff", username)
+        elif change == "password":
+            await staff.set_password(db, username, form.get("password", ""))
+            await audit.record(db, scope.actor, "staff.set_password", "staff", username)
+        else:
+            raise NotFound()
+    except staff.StaffInputError as exc:
+        return page(
+            "staff/users.html", scope=scope, users=await staff.list_staff(db), areas=await casework.area_names(db),
+            roles=list(StaffRole), values={}, errors={f"{username}-{k}": v for k, v in exc.errors.items()},
+        )  # fmt: skip
+    return see_other("/staff/users", done=change)
+
+
 staff_router_handlers = [
     login_form, login, code_form, code, enrol_form, enrol, account_page, account_totp, logout,
     queue_page, case_page, case_action, proposals_page, proposal_decision, audit_page, users_page, create_user,
+    change_user,
 ]  # fmt: skip
 
 

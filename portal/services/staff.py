@@ -32,6 +32,7 @@ USERNAME_TAKEN = _l("This user name is already taken")
 AREA_NEEDED = _l("County staff need a service area")
 AREA_NOT_FOR_CITY = _l("City staff have no service area")
 NAME_NEEDED = _l("Enter the person's full name")
+CANNOT_DEACTIVATE_SELF = _l("You cannot deactivate your own account")
 
 
 class StaffInputError(DomainError):
@@ -189,4 +190,28 @@ async def require(session: AsyncSession, staff_id: int) -> StaffUser:
     user = await get_active(session, staff_id)
     if user is None:
         raise NotFound()
+    return user
+
+
+async def by_username(session: AsyncSession, username: str) -> StaffUser:
+    user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def set_active(session: AsyncSession, admin: Scope, username: str, active: bool) -> StaffUser:
+    """Deactivated accounts cannot sign in, and their open sessions stop at the next request."""
+    user = await by_username(session, username)
+    if user.id == admin.staff_id and not active:
+        raise StaffInputError({"username": CANNOT_DEACTIVATE_SELF})
+    user.active = active
+    return user
+
+
+async def set_password(session: AsyncSession, username: str, password: str) -> StaffUser:
+    if problems := password_problems(password):
+        raise StaffInputError({"password": problems[0]})
+    user = await by_username(session, username)
+    user.password_hash = hash_password(password)
     return user

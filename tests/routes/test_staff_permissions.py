@@ -61,6 +61,8 @@ FORMS = {
 }
 OTHER_POSTS = {
     "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 303, "resident": 303, "anonymous": 303},
+    "/staff/users/xiashan.clerk/deactivate": dict.fromkeys(USERS[:6], 403)
+    | {"city_admin": 303, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/dismiss": dict.fromkeys(USERS[:6], 404)
     | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
 }  # fmt: skip
