@@ -362,13 +362,19 @@ async def audit_page(
     )
 
 
+async def _users_page(
+    db: AsyncSession, scope: Scope, values: dict[str, Any] | None = None, errors: dict[str, object] | None = None
+) -> Template:
+    return page(
+        "staff/users.html", scope=scope, users=await staff.list_staff(db), areas=await casework.area_names(db),
+        roles=list(StaffRole), values=values or {}, errors=errors or {},
+    )  # fmt: skip
+
+
 @get("/users", name="staff_users")
 async def users_page(request: Request[Any, Any, Any], db: Db) -> Template:
     scope = await _admin(request, db)
-    return page(
-        "staff/users.html", scope=scope, users=await staff.list_staff(db), areas=await casework.area_names(db),
-        roles=list(StaffRole), values={}, errors={},
-    )  # fmt: skip
+    return await _users_page(db, scope)
 
 
 @post("/users")
@@ -388,10 +394,7 @@ async def create_user(request: Request[Any, Any, Any], db: Db) -> Template | Red
         )  # fmt: skip
     except staff.StaffInputError as exc:
         kept = {k: v for k, v in form.items() if k != "password"}
-        return page(
-            "staff/users.html", scope=scope, users=await staff.list_staff(db), areas=await casework.area_names(db),
-            roles=list(StaffRole), values=kept, errors=exc.errors,
-        )  # fmt: skip
+        return await _users_page(db, scope, values=kept, errors=exc.errors)
     await audit.record(
         db, scope.actor, "staff.create", "staff", user.username, {"role": user.role.value, "area": user.area_code}
     )
@@ -414,10 +417,7 @@ async def change_user(
         else:
             raise NotFound()
     except staff.StaffInputError as exc:
-        return page(
-            "staff/users.html", scope=scope, users=await staff.list_staff(db), areas=await casework.area_names(db),
-            roles=list(StaffRole), values={}, errors={f"{username}-{k}": v for k, v in exc.errors.items()},
-        )  # fmt: skip
+        return await _users_page(db, scope, errors={f"{username}-{k}": v for k, v in exc.errors.items()})
     return see_other("/staff/users", done=change)
 
 
