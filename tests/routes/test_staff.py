@@ -184,3 +184,14 @@ async def test_city_admin_deactivates_an_account_and_its_session_stops(client, s
     weak = await post_form(client, "/staff/users/chikan.clerk/password", {"password": "short"}, page="/staff/users")
     assert 'id="chikan.clerk-password-error"' in weak.text
     assert "staff.deactivate" in set(await db.scalars(select(AuditEntry.action)))
+
+
+async def test_staff_sessions_have_their_own_cookie_with_a_30_minute_idle_timeout(client, named_staff) -> None:
+    response = await post_form(client, "/staff/login", {"username": "chikan.clerk", "password": "ledger and lantern"})
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("staff_session="))
+    assert "Max-Age=1800" in cookie
+    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+    assert "session" not in {c.split("=", 1)[0] for c in response.headers.get_list("set-cookie")}
+    # Every request renews it: the timeout counts from the last action, not from sign-in.
+    again = await client.get("/staff")
+    assert any(c.startswith("staff_session=") for c in again.headers.get_list("set-cookie"))
