@@ -23,6 +23,7 @@ from portal.services.registration_form import (
     Step,
     build_steps,
     has_missing_papers,
+    labels_of,
     summarise,
     tailor,
     validate_step,
@@ -57,7 +58,7 @@ def _step_page(
     step = tailor(step, answers)
     if step.key == "commitment":
         context["commitment_text"] = reg.commitment_text(i18n.current_locale.get())
-        context["missing_labels"] = _labels(steps, "missing_papers", answers.get("missing_papers") or [])
+        context["missing_labels"] = labels_of("missing_papers", answers.get("missing_papers") or [])
     return page(
         "registration/step.html",
         step=step,
@@ -68,14 +69,6 @@ def _step_page(
         back_url="/register/check" if returning else f"/register/step/{back.key}" if back else "/register",
         **context,
     )
-
-
-def _labels(steps: tuple[Step, ...], field_name: str, values: list[str]) -> list[str]:
-    for step in steps:
-        for f in step.fields:
-            if f.name == field_name:
-                return [str(c.label) for c in f.choices if c.value in values]
-    return []
 
 
 @get("/register", name="register_start")
@@ -222,8 +215,8 @@ async def _receipt_context(
         "report_kinds": proposals.RESIDENT_REPORTS,
         "rejection_reasons": casework.REJECTION_REASONS,
         "end_reasons": casework.END_REASONS,
-        "missing": _labels(
-            await _steps(db), "missing_papers", registration.commitment.missing_items if registration.commitment else []
+        "missing": labels_of(
+            "missing_papers", registration.commitment.missing_items if registration.commitment else []
         ),
     }
 

@@ -16,6 +16,7 @@ from portal.clock import LOCAL_TZ
 from portal.logging_filters import redact
 from portal.models import AuditEntry
 from portal.models.base import utcnow
+from portal.services import paging
 
 GENESIS = "0" * 64
 
@@ -243,16 +244,11 @@ async def search(
         conditions.append(AuditEntry.at < _local_midnight(until + timedelta(days=1)))
 
     total = await session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    win = paging.window(total, page, per_page)
     entries = await session.scalars(
-        sa.select(AuditEntry)
-        .where(*conditions)
-        .order_by(AuditEntry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        sa.select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(win.limit).offset(win.offset)
     )
-    return AuditPage(entries=list(entries), total=total, page=page, pages=pages)
+    return AuditPage(entries=list(entries), total=total, page=win.page, pages=win.pages)
 
 
 def _local_midnight(day: date) -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -37,7 +36,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules.masking import mask_id
 from portal.rules.workdays import working_days_between
-from portal.services import audit, notify
+from portal.services import audit, notify, paging
 from portal.services.calendar import overrides_between
 from portal.services.errors import DomainError, NotFound
 from portal.services.staff import Scope
@@ -177,8 +176,7 @@ async def queue(
     elif due == "week":
         conditions.append(Registration.deadline <= today + timedelta(days=7))
     total = await session.scalar(select(func.count()).select_from(Registration).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    win = paging.window(total, page, PAGE_SIZE)
     rows = (
         await session.execute(
             select(Registration, Person.name)
@@ -187,8 +185,8 @@ async def queue(
             # "deferred" sorts before "submitted": deferred cases first, and the queue indexes give
             # this order without sorting.
             .order_by(Registration.status, Registration.deadline, Registration.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
+            .limit(win.limit)
+            .offset(win.offset)
         )
     ).all()
     latest = max((r.deadline for r, _ in rows), default=today)
@@ -207,7 +205,7 @@ async def queue(
         )
         for r, name in rows
     ]
-    return QueuePage(items, total, page, pages, {"status": status, "county": county, "due": due})
+    return QueuePage(items, total, win.page, win.pages, {"status": status, "county": county, "due": due})
 
 
 # ---- one case -------------------------------------------------------------------------------
@@ -559,10 +557,6 @@ async def area_names(session: AsyncSession) -> dict[str, str]:
 
     areas = await session.scalars(select(ServiceArea).order_by(ServiceArea.sort_order))
     return {a.code: localised(a.name_zh, a.name_en) for a in areas}
-
-
-async def case_for_update(session: AsyncSession, scope: Scope, number: str) -> Registration:
-    return await _case(session, scope, number)
 
 
 CONTACT_KINDS = {

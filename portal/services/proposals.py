@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +20,7 @@ from portal.models import (
     StatusProposal,
 )
 from portal.models.base import utcnow
-from portal.services import audit, casework
+from portal.services import audit, casework, paging
 from portal.services.errors import NotFound
 from portal.services.staff import Scope
 
@@ -64,15 +63,16 @@ async def open_proposals(session: AsyncSession, scope: Scope, page: int = 1) -> 
         .where(*conditions)
     )
     total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    win = paging.window(total, page, PAGE_SIZE)
     rows = (
         await session.execute(
-            base.order_by(StatusProposal.created_at, StatusProposal.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+            base.order_by(StatusProposal.created_at, StatusProposal.id).limit(win.limit).offset(win.offset)
         )
     ).all()
-    await audit.record(session, scope.actor, "proposals.view", "proposals", scope.area_code or "city", {"page": page})
-    return ProposalPage([ProposalRow(p, n, name, c) for p, n, name, c in rows], total, page, pages)
+    await audit.record(
+        session, scope.actor, "proposals.view", "proposals", scope.area_code or "city", {"page": win.page}
+    )
+    return ProposalPage([ProposalRow(p, n, name, c) for p, n, name, c in rows], total, win.page, win.pages)
 
 
 async def _proposal(session: AsyncSession, scope: Scope, proposal_id: int) -> tuple[StatusProposal, Registration]:

@@ -174,6 +174,11 @@ def registration_labels() -> dict[str, dict[str, object]]:
     }
 
 
+def labels_of(field_name: str, values: Sequence[str]) -> list[str]:
+    """The labels of the chosen values of a choice field, in the form's order."""
+    return [str(label) for value, label in registration_labels()[field_name].items() if value in values]
+
+
 def area_choices(areas: Sequence[tuple[str, object]], *, outside: bool) -> tuple[Choice, ...]:
     choices = tuple(Choice(code, label) for code, label in areas)
     if outside:
