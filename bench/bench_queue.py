@@ -20,23 +20,39 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.cli import migrate
 from portal.config import Settings
 from portal.db import make_engine, make_sessionmaker
 from portal.demo import load_reference_data
-from portal.models import Person, Registration, RegistrationStatus, StaffRole
+from portal.models import Person, Registration, RegistrationStatus, StaffRole, StaffUser
 from portal.services import casework
 from portal.services.staff import Scope
 
 AREAS = ["440802", "440803", "440804", "440811", "440823", "440825", "440881", "440882", "440883", "zjetdz"]
 
 
-async def fill(settings: Settings, count: int) -> None:
+async def _staff(session: AsyncSession, username: str, role: StaffRole, area_code: str | None) -> Scope:
+    """A real staff row: every queue view is audited under the viewer's id, which must exist."""
+    user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        # Nobody signs in during the bench, so a hash no password matches will do (and skips argon2).
+        user = StaffUser(username=username, full_name=username, password_hash="!", role=role, area_code=area_code)
+        session.add(user)
+        await session.flush()
+    return Scope(user.id, user.username, user.full_name, user.role, user.area_code)
+
+
+async def fill(settings: Settings, count: int) -> tuple[Scope, Scope]:
     engine = make_engine(settings.database_url)
-    async with make_sessionmaker(engine)() as session, session.begin():
+    async with make_sessionmaker(engine, settings.audit_key)() as session, session.begin():
         await load_reference_data(session)
+        scopes = (
+            await _staff(session, "bench-clerk", StaffRole.CLERK, "440802"),
+            await _staff(session, "bench-city", StaffRole.CITY_ADMIN, None),
+        )
     rng = random.Random(7)
     today = date.today()
     async with engine.begin() as conn:
@@ -62,13 +78,12 @@ async def fill(settings: Settings, count: int) -> None:
             ]  # fmt: skip
             await conn.execute(insert(Registration), rows)
     await engine.dispose()
+    return scopes
 
 
-async def measure(settings: Settings) -> None:
+async def measure(settings: Settings, clerk: Scope, city: Scope) -> None:
     engine = make_engine(settings.database_url)
-    factory = make_sessionmaker(engine)
-    clerk = Scope(1, "clerk", "clerk", StaffRole.CLERK, "440802")
-    city = Scope(2, "city", "city", StaffRole.CITY_ADMIN, None)
+    factory = make_sessionmaker(engine, settings.audit_key)
     cases = [
         ("county clerk, page 1", clerk, {}),
         ("county clerk, overdue only", clerk, {"due": "overdue"}),
@@ -102,9 +117,9 @@ def main(count: int) -> None:
         settings = Settings.from_env({"PORTAL_INSTANCE_DIR": tmp, "DATABASE_URL": url})
         migrate(settings)
         started = time.perf_counter()
-        asyncio.run(fill(settings, count))
+        clerk, city = asyncio.run(fill(settings, count))
         print(f"inserted {count} applications in {time.perf_counter() - started:.1f} s")
-        asyncio.run(measure(settings))
+        asyncio.run(measure(settings, clerk, city))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def _answers(n: int) -> dict[str, dict]:
 
 async def run(settings: Settings, count: int) -> None:
     engine = make_engine(settings.database_url)
-    factory = make_sessionmaker(engine)
+    factory = make_sessionmaker(engine, settings.audit_key)
     cipher, insurance = Cipher(settings.data_key), SocialInsuranceSimulator()
     steps = build_steps([(c, c) for c in ("440802", "440803")])
     async with factory() as session, session.begin():

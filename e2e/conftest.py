@@ -22,6 +22,9 @@ from playwright.sync_api import Page
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
 PORTAL = Path(sys.executable).parent / "portal"
+# The language follows Accept-Language on a first visit: browse as a phone set to Chinese, as most residents'
+# are (the English journeys switch language themselves).
+BROWSER_LOCALE = "zh-CN"
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +39,11 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-sync", "--no-first-run", "--disable-quic",
         ],
     }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": BROWSER_LOCALE}
 
 
 def _free_port() -> int:
@@ -64,6 +72,8 @@ def _reset_postgres(url: str) -> None:
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """A real server on a free port, with a fresh database, started the way `make run` starts it."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="portal-e2e-") as tmp:
         env = {
             **os.environ,
@@ -71,18 +81,17 @@ def live_server() -> Iterator[str]:
             "PORTAL_INSTANCE_DIR": tmp,
             "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/e2e.db",
             "LOG_LEVEL": "WARNING",
+            "BASE_URL": base,  # the receipt's status link is built from it
         }
         if env["DATABASE_URL"].startswith("postgresql"):
             _reset_postgres(env["DATABASE_URL"])
         subprocess.run([PORTAL, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([PORTAL, "load-data", "--demo"], env=env, check=True, capture_output=True)
-        port = _free_port()
         log = Path(tmp) / "server.log"
         with log.open("w") as out:
             server = subprocess.Popen(
                 [PORTAL, "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
             )
-            base = f"http://127.0.0.1:{port}"
             try:
                 _wait_for(f"{base}/healthz", server, log)
                 yield base
@@ -115,9 +124,53 @@ def axe() -> Axe:
     return Axe()
 
 
+# WCAG 2.2 2.5.8 (target size, minimum): every stand-alone target is at least 24 by 24 CSS px. The one exception
+# taken is WCAG's "inline" one: a link that is part of a sentence, i.e. an inline `a` whose nearest block
+# (a p, li, dd, td...) holds words outside the link, sized by the line height of the text around it.
+# Not rendered (display: none, zero size) and parked off screen (the skip link until focused) are not targets.
+TOO_SMALL_TARGETS = r"""
+() => {
+  const targets = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, '
+    + 'summary, [role=button], [tabindex]:not([tabindex="-1"])');
+  const blockOf = (el) => {
+    let node = el.parentElement;
+    while (node && getComputedStyle(node).display.startsWith('inline')) node = node.parentElement;
+    return node;
+  };
+  const inSentence = (el) => {
+    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+    const block = blockOf(el);
+    if (!block) return false;
+    const around = block.textContent.replace(el.textContent, '');
+    return /[\p{L}\p{N}]/u.test(around);
+  };
+  const small = [];
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
+    if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue;
+    if (inSentence(el)) continue;
+    if (box.width < 24 || box.height < 24) {
+      const name = (el.innerText || el.value || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30);
+      small.push(`${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} "${name}" `
+                 + `${box.width.toFixed(1)}x${box.height.toFixed(1)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def too_small_targets(page: Page) -> list[str]:
+    """Stand-alone links, buttons, summaries and form controls smaller than 24 x 24 CSS px."""
+    return page.evaluate(TOO_SMALL_TARGETS)
+
+
 @pytest.fixture
 def check_page(page: Page, axe: Axe):  # type: ignore[no-untyped-def]
-    """Accessibility (no serious or critical axe violation) and fit (no sideways scrolling)."""
+    """Accessibility (no serious or critical axe violation, every target at least 24 x 24 px) and fit
+    (no sideways scrolling)."""
 
     def check(name: str, on: Page | None = None) -> None:
         target = on or page
@@ -130,6 +183,8 @@ def check_page(page: Page, axe: Axe):  # type: ignore[no-untyped-def]
         assert bad == [], f"axe on {name} ({target.url}): {bad}"
         overflow = target.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {target.viewport_size}"
+        small = too_small_targets(target)
+        assert small == [], f"targets under 24 x 24 px on {name} ({target.url}): {small}"
 
     return check
 

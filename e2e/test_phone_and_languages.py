@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import screenshot
+from e2e.conftest import BROWSER_LOCALE, screenshot
 from e2e.test_registration_journey import choose, continue_, read_code_from_outbox
 
 SMALL = {"width": 360, "height": 740}
@@ -28,14 +28,14 @@ def sign_up(page: Page, phone: str, password: str = "a long walk by the bay") ->
 
 @pytest.fixture
 def small_page(browser: Browser, base_url: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=SMALL, base_url=base_url)
+    context = browser.new_context(viewport=SMALL, base_url=base_url, locale=BROWSER_LOCALE)
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
 def page_without_js(browser: Browser, base_url: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=SMALL, base_url=base_url, java_script_enabled=False)
+    context = browser.new_context(viewport=SMALL, base_url=base_url, java_script_enabled=False, locale=BROWSER_LOCALE)
     yield context.new_page()
     context.close()
 
@@ -152,3 +152,17 @@ def test_person_in_work_is_told_why_and_keeps_their_answers(page: Page, check_pa
     screenshot(page, "refused-employed-pixel7")
     page.locator("main a.button-secondary").click()
     expect(page.locator("#last_employer")).to_have_value("湛江示例港务有限公司")
+
+
+def test_switching_language_without_javascript_keeps_what_was_typed(page_without_js: Page) -> None:
+    page = page_without_js
+    sign_up(page, "13912340004")
+    continue_(page)
+    page.fill("#name", "孙七")
+    page.fill("#id_number", "440802199001010016")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(r"/register/step/identity$"))
+    expect(page.locator("#name")).to_have_value("孙七")
+    expect(page.locator("#id_number")).to_have_value("440802199001010016")
+    expect(page.locator(".error-summary")).to_have_count(0)  # switched, not submitted

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import screenshot
+from e2e.conftest import BROWSER_LOCALE, screenshot
 from e2e.test_phone_and_languages import sign_up
 from e2e.test_registration_journey import choose, continue_
 from portal.rules.idnumber import check_digit
@@ -56,7 +56,7 @@ def test_reviewer_decides_and_the_resident_sees_it_on_a_phone(page: Page, browse
                                                                 check_page) -> None:  # fmt: skip
     number = file_deferred_application(page)
 
-    office = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url)
+    office = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale=BROWSER_LOCALE)
     staff = office.new_page()
     staff.goto("/staff/login")
     staff.fill("#username", "chikan.reviewer")

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -22,20 +22,24 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import i18n, logging_filters
+from portal import csrf, i18n, logging_filters, sessions
 from portal.adapters.sms import make_gateway
 from portal.adapters.social_insurance import make_social_insurance
 from portal.adapters.verification import make_sources
 from portal.app_services import Services
 from portal.config import Settings
-from portal.crypto import Cipher, TokenSigner
+from portal.crypto import Cipher, SealedTokens
 from portal.db import make_engine, make_sessionmaker, session_scope
+from portal.input_guard import input_guard
 from portal.routes import ROUTES
 from portal.routes import staff as staff_routes
 from portal.routes.errors import EXCEPTION_HANDLERS
+from portal.services import audit
+from portal.services.audit import Sealer
+from portal.services.ratelimit import make_limiter
 from portal.sessions import RotatingSessionConfig
 from portal.template_helpers import register_helpers
 
@@ -48,6 +52,8 @@ CSP = (
 # A resident's session lasts 12 hours from the last request.
 SESSION_SECONDS = 12 * 60 * 60
 STAFF_IDLE_SECONDS = 30 * 60
+SESSION_COOKIE = "session"
+STAFF_SESSION_COOKIE = "staff_session"
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -58,27 +64,66 @@ SECURITY_HEADERS = [
 ]
 
 
-def locale_and_headers(app: ASGIApp) -> ASGIApp:
-    """Pick the reader's language from the cookie for this request, and add security headers."""
+# Only when the site is served over HTTPS (SECURE_COOKIES): a year, for this host only.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+NO_STORE = (b"cache-control", b"no-store")
+# Pages differ by language, which comes from the cookie or, on a first visit, from Accept-Language.
+VARY = (b"vary", b"Accept-Language, Cookie")
+
+
+def _request_cookies(scope: Scope) -> SimpleCookie:
+    cookies: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            with contextlib.suppress(CookieError):  # a broken cookie is as good as none
+                cookies.load(value.decode("latin-1"))
+    return cookies
+
+
+def _reader_locale(scope: Scope, cookies: SimpleCookie) -> str:
+    """The language cookie's choice; on a first visit (no cookie), the browser's preference."""
+    chosen = cookies.get(i18n.LANG_COOKIE)
+    if chosen is not None and chosen.value in i18n.LOCALES:
+        return chosen.value
+    accept_language = next((v.decode("latin-1") for n, v in scope.get("headers", []) if n == b"accept-language"), "")
+    return i18n.negotiate(accept_language)
+
+
+def _private(scope: Scope, cookies: SimpleCookie) -> bool:
+    """Whether a response is for someone with a session (signed in, or signing out), or is a status page:
+    the browser must not keep it, or Back after signing out shows it again. A session cookie is enough to
+    tell, unrouted pages included, since a session exists only when it holds something."""
+    path = scope["path"]
+    if path.startswith("/static/"):
+        return False
+    if path.startswith("/status/") or any(
+        name in cookies and cookies[name].value != "null" for name in (SESSION_COOKIE, STAFF_SESSION_COOKIE)
+    ):
+        return True
+    session = scope.get("session")
+    return session is Empty or sessions.has_data(session)
+
+
+def locale_and_headers(app: ASGIApp, *, secure: bool) -> ASGIApp:
+    """Pick the reader's language for this request, and add the security and caching headers."""
+    always = [*SECURITY_HEADERS, HSTS] if secure else SECURITY_HEADERS
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        locale = i18n.DEFAULT_LOCALE
-        for name, value in scope.get("headers", []):
-            if name == b"cookie":
-                cookie: SimpleCookie = SimpleCookie()
-                with contextlib.suppress(CookieError):  # a broken cookie only means the default language
-                    cookie.load(value.decode("latin-1"))
-                if i18n.LANG_COOKIE in cookie:
-                    locale = i18n.pick_locale(cookie[i18n.LANG_COOKIE].value)
-        token = i18n.current_locale.set(locale)
+        cookies = _request_cookies(scope)
+        token = i18n.current_locale.set(_reader_locale(scope, cookies))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(always)
+                if not scope["path"].startswith("/static/"):
+                    headers.append(VARY)
+                if _private(scope, cookies):
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"]
+                    headers.append(NO_STORE)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -88,6 +133,21 @@ def locale_and_headers(app: ASGIApp) -> ASGIApp:
             i18n.current_locale.reset(token)
 
     return middleware
+
+
+class PortalApp(Litestar):
+    """Litestar with `locale_and_headers` around everything it answers. Route middleware runs only for
+    matched routes; unrouted 404 and 405 pages need the reader's language and the headers too."""
+
+    def __init__(self, *args: Any, secure_cookies: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._outer = locale_and_headers(super().__call__, secure=secure_cookies)  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await self._outer(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 async def run_jobs_every(services: Services, seconds: float) -> None:
@@ -110,8 +170,8 @@ def _stores(settings: Settings) -> dict[str, Store]:
         from litestar.stores.redis import RedisStore
 
         root = RedisStore.with_client(url=settings.redis_url, namespace=settings.redis_prefix)
-        return {name: root.with_namespace(name) for name in ("sessions", "staff_sessions", "limits")}
-    return {"sessions": MemoryStore(), "staff_sessions": MemoryStore(), "limits": MemoryStore()}
+        return {name: root.with_namespace(name) for name in ("sessions", "staff_sessions")}
+    return {"sessions": MemoryStore(), "staff_sessions": MemoryStore()}
 
 
 def _jinja() -> Environment:
@@ -132,41 +192,50 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging_filters.install()
     stores = _stores(settings)
     engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine, settings.audit_key)
     services = Services(
         settings=settings,
         engine=engine,
-        sessionmaker=make_sessionmaker(engine),
+        sessionmaker=sessionmaker,
         cipher=Cipher(settings.data_key),
-        status_signer=TokenSigner(settings.secret_key, "status-link"),
+        status_tokens=SealedTokens(settings.secret_key, "status-link"),
         sms=make_gateway(settings.sms_gateway),
         social_insurance=make_social_insurance(settings.social_insurance),
         sources=make_sources(settings.social_insurance),
-        limits=stores["limits"],
+        limiter=make_limiter(settings.redis_url, settings.redis_prefix),
+        sealer=Sealer(sessionmaker, settings.audit_checkpoint_file, settings.audit_seal_seconds or 60),
     )
 
     async def db_session(state: State) -> AsyncIterator[AsyncSession]:
         async for session in session_scope(state.services.sessionmaker):
             yield session
+        # Committed: seal what this request wrote to the audit log now rather than at the next tick.
+        if session.info.get(audit.PENDING_INFO):
+            state.services.sealer.wake()
 
     def provide_services(state: State) -> Services:
         return state.services
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.jobs_every_minutes:
-            task = asyncio.create_task(run_jobs_every(services, settings.jobs_every_minutes * 60))
+            tasks.append(asyncio.create_task(run_jobs_every(services, settings.jobs_every_minutes * 60)))
+        if settings.audit_seal_seconds:
+            tasks.append(asyncio.create_task(services.sealer.run()))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await services.limiter.close()
             await engine.dispose()
 
     session_config = RotatingSessionConfig(
         store="sessions",
+        key=SESSION_COOKIE,
         secure=settings.secure_cookies,
         samesite="lax",
         max_age=SESSION_SECONDS,
@@ -176,19 +245,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Staff have their own cookie and store, and are signed out after 30 idle minutes.
     staff_session_config = RotatingSessionConfig(
         store="staff_sessions",
-        key="staff_session",
+        key=STAFF_SESSION_COOKIE,
         secure=settings.secure_cookies,
         samesite="strict",
         max_age=STAFF_IDLE_SECONDS,
         renew_on_access=True,
+        path="/staff",
+    )
+    # Inside each session middleware, so that a form's token is checked against the session it posts to.
+    csrf_check = csrf.csrf_middleware(settings.secret_key, secure=settings.secure_cookies)
+    resident_csrf_check = csrf.csrf_middleware(
+        settings.secret_key, secure=settings.secure_cookies, exclude_prefix="/staff"
     )
     template_engine = JinjaTemplateEngine.from_environment(_jinja())
     register_helpers(template_engine, settings)
 
-    return Litestar(
+    return PortalApp(
         route_handlers=[
             *ROUTES,
-            staff_routes.make_router(staff_session_config.middleware),
+            staff_routes.make_router(staff_session_config.middleware, csrf_check),
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], name="static"),
         ],
         state=State(
@@ -197,16 +272,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db": Provide(db_session), "services": Provide(provide_services, sync_to_thread=False)},
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(instance=template_engine),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key.hex(),
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-        ),
-        middleware=[
-            locale_and_headers,
-            session_config.middleware,
-        ],
+        # The input guard first: the CSRF checks read the form, and must not meet bytes its parser fails on.
+        middleware=[input_guard, session_config.middleware, resident_csrf_check],
         stores=stores,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
@@ -216,4 +283,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # routes.errors.server_error logs them once
         ),
         debug=False,
+        secure_cookies=settings.secure_cookies,
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litestar.stores.base import Store
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from portal.adapters.sms import SmsGateway
 from portal.adapters.social_insurance import SocialInsurance
 from portal.adapters.verification import Sources
 from portal.config import Settings
-from portal.crypto import Cipher, TokenSigner
+from portal.crypto import Cipher, SealedTokens
+from portal.services.audit import Sealer
+from portal.services.ratelimit import Limiter
 
 
 @dataclass
@@ -20,8 +21,9 @@ class Services:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     cipher: Cipher
-    status_signer: TokenSigner
+    status_tokens: SealedTokens
     sms: SmsGateway
     social_insurance: SocialInsurance
     sources: Sources
-    limits: Store
+    limiter: Limiter
+    sealer: Sealer

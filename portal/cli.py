@@ -24,13 +24,52 @@ def _alembic_config(database_url: str):  # type: ignore[no-untyped-def]
     return config
 
 
+NOT_MIGRATED = "The database is not migrated: run `portal migrate` first."
+
+
+async def _schema_is_current(database_url: str) -> bool:
+    """True when the database is at the migrations' head, so every command finds the tables it expects."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from portal.db import make_engine
+
+    heads = set(ScriptDirectory.from_config(_alembic_config(database_url)).get_heads())
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            current = await conn.run_sync(lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
+    finally:
+        await engine.dispose()
+    return current == heads
+
+
+def _database_problem(settings: Settings) -> str | None:
+    """Why no command but `migrate` can run yet, in one line for the operator; None when it can."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    url = settings.database_url
+    sqlite_file = make_url(url).database if url.startswith("sqlite") else None
+    if sqlite_file and sqlite_file != ":memory:" and not Path(sqlite_file).exists():
+        return NOT_MIGRATED  # connecting would create an empty file and leave it behind
+    try:
+        current = asyncio.run(_schema_is_current(url))
+    except (OSError, DBAPIError) as exc:
+        # The driver's first line names the cause (refused, no such database) without the password.
+        return f"The database cannot be reached: {str(exc).splitlines()[0]}"
+    return None if current else NOT_MIGRATED
+
+
 def migrate(settings: Settings) -> None:
     from alembic import command
 
     if settings.database_url.startswith("sqlite"):
         path = settings.database_url.split("///", 1)[-1]
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(_alembic_config(settings.database_url), "head")
+    config = _alembic_config(settings.database_url)
+    config.attributes["audit_key"] = settings.audit_key  # to sign entries written before keyed MACs
+    command.upgrade(config, "head")
 
 
 async def _load(settings: Settings, demo: bool) -> dict[str, int]:
@@ -53,11 +92,15 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
 async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
     """One transaction for a command: committed when it ends normally."""
     from portal.db import make_engine, make_sessionmaker
+    from portal.services import audit
 
     engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine, settings.audit_key)
     try:
-        async with make_sessionmaker(engine)() as session, session.begin():
+        async with sessionmaker() as session, session.begin():
             yield session
+        if session.info.get(audit.PENDING_INFO):  # committed: seal what the command wrote to the audit log
+            await audit.seal_and_checkpoint(sessionmaker, settings.audit_checkpoint_file)
     finally:
         await engine.dispose()
 
@@ -92,9 +135,23 @@ async def _verify_audit(settings: Settings) -> dict[str, object]:
     from portal.services import audit
 
     async with _session(settings) as session:
-        check = await audit.verify_chain(session)
-    return {"ok": check.ok, "entries": check.entries, "first_broken_id": check.first_broken_id,
-            "problem": check.problem}  # fmt: skip
+        check = await audit.verify_chain(session, settings.audit_checkpoint_file)
+    return {"ok": check.ok, "entries": check.entries, "unsealed": check.unsealed, "checkpoints": check.checkpoints,
+            "first_broken_id": check.first_broken_id, "problem": check.problem}  # fmt: skip
+
+
+async def _seal_audit(settings: Settings, full: bool) -> dict[str, object]:
+    from portal.db import make_engine, make_sessionmaker
+    from portal.services import audit
+
+    engine = make_engine(settings.database_url)
+    try:
+        report = await audit.seal_and_checkpoint(
+            make_sessionmaker(engine, settings.audit_key), settings.audit_checkpoint_file, full=full
+        )
+    finally:
+        await engine.dispose()
+    return {"sealed": report.sealed, "head": report.head_seq, "refused": report.refused, "skipped": report.skipped}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     jobs_cmd = sub.add_parser("jobs", help="scheduled work").add_subparsers(dest="jobs_command", required=True)
     jobs_cmd.add_parser("run-due", help="propose reasons 4, 8, 9 and flag overdue deferred cases; idempotent")
     audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
-    audit_cmd.add_parser("verify", help="check the hash chain; exit 1 at the first broken link")
+    audit_cmd.add_parser(
+        "verify", help="check the sealed chain and the checkpoints; exit 1 at the first edited, missing or forged entry"
+    )
+    seal = audit_cmd.add_parser("seal", help="seal committed entries into the chain and write a checkpoint")
+    seal.add_argument("--full", action="store_true", help="look for unsealed entries in the whole log, not the tail")
 
     args = parser.parse_args(argv)
     if args.command == "rules":
@@ -133,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         migrate(settings)
         return 0
+    if problem := _database_problem(settings):
+        print(problem, file=sys.stderr)
+        return 2
     if args.command == "load-data":
         counts = asyncio.run(_load(settings, args.demo))
         print(", ".join(f"{name}: {n} added" for name, n in counts.items()))
@@ -154,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "jobs":
         print(json.dumps(asyncio.run(_run_due(settings)), ensure_ascii=False))
         return 0
+    if args.command == "audit" and args.audit_command == "seal":
+        sealed = asyncio.run(_seal_audit(settings, args.full))
+        print(json.dumps(sealed))
+        return 1 if sealed["refused"] else 0
     if args.command == "audit":
         result = asyncio.run(_verify_audit(settings))
         print(json.dumps(result))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -58,6 +59,43 @@ def _hex_key(name: str, raw: str) -> bytes:
     return key
 
 
+class TrustedProxies:
+    """The addresses and networks of the reverse proxies whose X-Forwarded-For is believed."""
+
+    def __init__(self, raw: str = "") -> None:
+        try:
+            self.networks = tuple(
+                ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()
+            )
+        except ValueError as exc:
+            raise SettingsError(f"TRUSTED_PROXIES must list addresses or networks, not {raw!r}") from exc
+
+    def __bool__(self) -> bool:
+        return bool(self.networks)
+
+    def __contains__(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TrustedProxies) and other.networks == self.networks
+
+    def __hash__(self) -> int:
+        return hash(self.networks)
+
+
+def _base_url(raw: str, production: bool) -> str:
+    url = raw.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
+        raise SettingsError("BASE_URL must be an absolute http(s) address, like https://jy.zhanjiang.gov.cn")
+    if production and not url.startswith("https://"):
+        raise SettingsError("BASE_URL must use https in production")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -66,6 +104,14 @@ class Settings:
     redis_prefix: str
     data_key: bytes = field(repr=False)
     secret_key: bytes = field(repr=False)
+    # The audit log's MAC key: kept out of the database, so that database access alone cannot forge entries.
+    audit_key: bytes = field(repr=False)
+    audit_checkpoint_file: Path
+    audit_seal_seconds: float
+    # Reverse proxies whose X-Forwarded-For is believed; any other peer is the client itself.
+    trusted_proxies: TrustedProxies
+    # Links that leave the site (the receipt's QR code) are built from this, never from the Host header.
+    base_url: str
     sms_gateway: str
     social_insurance: str
     status_link_days: int
@@ -108,8 +154,17 @@ class Settings:
             raise SettingsError("PORTAL_SECRET_KEY is required in production")
         else:
             secret_key = _read_or_create_key(instance / "secret.key")
-        if secret_key == data_key:
-            raise SettingsError("PORTAL_SECRET_KEY and PORTAL_DATA_KEY must differ")
+        if "AUDIT_KEY" in env:
+            audit_key = _hex_key("AUDIT_KEY", env["AUDIT_KEY"])
+        elif production:
+            raise SettingsError("AUDIT_KEY is required in production")
+        else:
+            audit_key = _read_or_create_key(instance / "audit.key")
+        if len({secret_key, data_key, audit_key}) != 3:
+            raise SettingsError("PORTAL_SECRET_KEY, PORTAL_DATA_KEY and AUDIT_KEY must all differ")
+        if production and "BASE_URL" not in env:
+            raise SettingsError("BASE_URL is required in production")
+        base_url = _base_url(env.get("BASE_URL", "http://127.0.0.1:8000"), production)
 
         sms_gateway = env.get("SMS_GATEWAY", "outbox")
         if sms_gateway not in {"outbox"}:
@@ -131,6 +186,11 @@ class Settings:
             redis_prefix=env.get("REDIS_PREFIX", "portal"),
             data_key=data_key,
             secret_key=secret_key,
+            audit_key=audit_key,
+            audit_checkpoint_file=Path(env.get("AUDIT_CHECKPOINT_FILE") or instance / "audit-checkpoints.jsonl"),
+            audit_seal_seconds=_int("AUDIT_SEAL_SECONDS", env.get("AUDIT_SEAL_SECONDS", "2")),
+            trusted_proxies=TrustedProxies(env.get("TRUSTED_PROXIES", "")),
+            base_url=base_url,
             sms_gateway=sms_gateway,
             social_insurance=social_insurance,
             status_link_days=_int("STATUS_LINK_DAYS", env.get("STATUS_LINK_DAYS", "30"), minimum=1),

@@ -29,6 +29,35 @@ def pick_locale(raw: str | None) -> str:
     return raw if raw in LOCALES else DEFAULT_LOCALE
 
 
+def _quality(params: str) -> float:
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                return 0.0
+            return q if 0.0 <= q <= 1.0 else 0.0  # also refuses nan
+    return 1.0
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The language for a first visit: the reader's most preferred one we have (any zh-* reads Simplified
+    Chinese, any en-* English), by the q-values of Accept-Language; Chinese when none of them is ours."""
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")[:32]):
+        tag, _, params = part.partition(";")
+        q = _quality(params)
+        if q > 0:  # q=0 means "not this one"
+            ranked.append((-q, position, tag.strip().lower().split("-", 1)[0]))
+    for _q, _position, primary in sorted(ranked):
+        if primary == "zh":
+            return "zh_CN"
+        if primary == "en":
+            return "en"
+    return DEFAULT_LOCALE
+
+
 def gettext(message: str, **variables: Any) -> str:
     text = translations(current_locale.get()).ugettext(message)
     return text % variables if variables else text

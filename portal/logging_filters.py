@@ -12,7 +12,16 @@ _PHONE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
 _installed = False
 
 
+# Password hashes (argon2 encodes its parameters and salt in the text).
+_HASH = re.compile(r"\$argon2(?:id|i|d)\$[A-Za-z0-9+/=$,.-]+")
+
+
+# asyncpg names the value it could not encode, whatever SQLAlchemy's hide_parameters says.
+_BAD_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+: ).*?(?= \(|$)", re.MULTILINE)
+
+
 def redact(text: str) -> str:
+    text = _BAD_ARGUMENT.sub(r"\1[value]", _HASH.sub("[password-hash]", text))
     return _PHONE.sub("[phone]", _ID.sub("[id-number]", text))
 
 
@@ -24,6 +33,9 @@ class RedactPersonalData(logging.Filter):
         return True
 
 
+_formatter = logging.Formatter()
+
+
 def _redact_record(record: logging.LogRecord) -> None:
     try:
         message = record.getMessage()
@@ -32,6 +44,16 @@ def _redact_record(record: logging.LogRecord) -> None:
     cleaned = redact(message)
     if cleaned != message:
         record.msg, record.args = cleaned, None
+    # An exception's text (a failed insert's message, a traceback line) can carry what the message does not.
+    # Formatters print `exc_text` when it is set, so it is rendered here, once, and redacted; the raw
+    # exception is dropped so that no handler formats it again from `exc_info`.
+    if record.exc_info and record.exc_info[0] is not None:
+        record.exc_text = redact(_formatter.formatException(record.exc_info))
+        record.exc_info = None
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
 
 
 def install() -> None:

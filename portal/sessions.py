@@ -1,4 +1,5 @@
-"""Server-side sessions whose ID changes at sign-in, so an ID planted beforehand is worth nothing."""
+"""Server-side sessions that exist only once there is something to keep, and whose ID changes at sign-in,
+so an ID planted beforehand is worth nothing."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Empty, Message, ScopeSession
 
 _ROTATE = "portal_rotate_session"
 _NEW_ID = "portal_new_session_id"
+# The session's own CSRF token (portal.csrf): kept with the data, but not data worth a session by itself.
+CSRF_KEY = "_csrf"
+
+
+def has_data(session: ScopeSession | None) -> bool:
+    """Whether a session holds anything besides its CSRF token: only then is it stored."""
+    return isinstance(session, dict) and any(key != CSRF_KEY for key in session)
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -20,6 +29,17 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 state[_NEW_ID] = self.generate_session_id()
             return state[_NEW_ID]
         return super().get_session_id(connection)
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> None:
+        # Litestar stores an empty session and sets its cookie on every response: each anonymous visit
+        # would cost an entry in the store (a cheap way to fill Redis). Store only what has data; end a
+        # session that came in with a cookie and has nothing left.
+        if has_data(scope_session):
+            await super().store_in_message(scope_session, message, connection)
+        elif connection.cookies.get(self.config.key, "null") != "null":
+            await super().store_in_message(Empty, message, connection)
 
 
 @dataclass

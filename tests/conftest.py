@@ -23,6 +23,7 @@ from portal.app_services import Services
 from portal.config import Settings
 from portal.db import make_engine, make_sessionmaker
 from portal.models import Base
+from portal.models.audit import append_only_ddl, drop_append_only_ddl
 from portal.rules.idnumber import check_digit
 
 # Tables filled by the reference-data loader, kept between tests.
@@ -52,7 +53,7 @@ async def _load_reference(settings: Settings) -> None:
     from portal.demo import load_reference_data
 
     engine = make_engine(settings.database_url)
-    async with make_sessionmaker(engine)() as session, session.begin():
+    async with make_sessionmaker(engine, settings.audit_key)() as session, session.begin():
         await load_reference_data(session)
     await engine.dispose()
 
@@ -68,6 +69,7 @@ def settings() -> Iterator[Settings]:
             "DATABASE_URL": url,
             "PORTAL_DATA_KEY": "11" * 32,
             "PORTAL_SECRET_KEY": "22" * 32,
+            "AUDIT_KEY": "33" * 32,
         }
         if url.startswith("postgresql"):
             asyncio.run(_reset_postgres(url))
@@ -84,11 +86,28 @@ async def app(settings: Settings) -> AsyncIterator[Litestar]:
     application = create_app(settings)
     yield application
     services: Services = application.state.services
-    async with services.engine.begin() as conn:
+    await empty_tables(services.engine)
+    await services.limiter.close()
+    await services.engine.dispose()
+    settings.audit_checkpoint_file.unlink(missing_ok=True)  # checkpoints of a log that is now empty
+
+
+async def empty_tables(engine: Any) -> None:
+    """Empty every table but the reference data. The audit tables refuse DELETE by trigger: here, and
+    only here, the triggers are set aside for the length of one transaction."""
+    async with engine.begin() as conn:
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            for statement in drop_append_only_ddl(dialect):
+                await conn.execute(text(statement))
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 await conn.execute(table.delete())
-    await services.engine.dispose()
+        if dialect != "postgresql":
+            for statement in append_only_ddl(dialect):
+                await conn.execute(text(statement))
 
 
 @pytest.fixture

@@ -12,7 +12,15 @@ from typing import Any
 import httpx
 import pyotp
 
-from portal.models import Registration, ResidentAccount, StaffRole, StaffUser
+from portal.models import (
+    Registration,
+    ResidentAccount,
+    StaffRole,
+    StaffUser,
+    Verification,
+    VerificationOutcome,
+    VerificationSource,
+)
 from portal.services import registration as reg
 from portal.services import staff
 from portal.services.registration_form import build_steps
@@ -60,9 +68,12 @@ async def sign_in_staff(client: httpx.AsyncClient, who: str) -> None:
 
 async def make_case(
     db: Any, services: Any, *, county: str = "440802", missing: list[str] | None = None, phone: str = "13300000001",
-    id_number: str | None = None, name: str = "张三",
+    id_number: str | None = None, name: str = "张三", compared: bool = True,
 ) -> Registration:  # fmt: skip
-    """An application submitted through the registration service, as a resident would."""
+    """An application submitted through the registration service, as a resident would.
+
+    With `compared`, a field investigation is on record too, so that a reviewer may register it
+    (registering needs a comparison or an investigation); pass False to test that rule."""
     account = ResidentAccount(phone=phone, password_hash="x")
     db.add(account)
     await db.flush()
@@ -83,5 +94,12 @@ async def make_case(
         assert not outcome.errors, (step.key, outcome)
         assert outcome.refusal is None, (step.key, outcome)
     registration = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN")
+    if compared:
+        db.add(
+            Verification(
+                registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
+                outcome=VerificationOutcome.MATCH, detail={"note": "identity and unemployment checked in person"},
+            )
+        )  # fmt: skip
     await db.commit()
     return registration

@@ -41,13 +41,35 @@ def test_staff_create_then_audit_verify_then_tampering_is_found(env: dict[str, s
         assert json.loads(created.stdout) == {"created": name}
     intact = portal(env, "audit", "verify")
     assert intact.returncode == 0
-    assert json.loads(intact.stdout) == {"ok": True, "entries": 3, "first_broken_id": None, "problem": None}
+    assert json.loads(intact.stdout) == {
+        "ok": True,
+        "entries": 3,
+        "unsealed": 0,
+        "checkpoints": 3,
+        "first_broken_id": None,
+        "problem": None,
+    }
 
-    with sqlite3.connect(tmp_path / "cli.db") as db:
+    with sqlite3.connect(tmp_path / "cli.db") as db, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute('UPDATE audit_log SET changes = \'{"role": "city_admin"}\' WHERE id = 2')
+    with sqlite3.connect(tmp_path / "cli.db") as db:  # someone with the database file drops the triggers
+        db.execute("DROP TRIGGER audit_log_no_update")
         db.execute('UPDATE audit_log SET changes = \'{"role": "city_admin"}\' WHERE id = 2')
     tampered = portal(env, "audit", "verify")
     assert tampered.returncode == 1
     assert json.loads(tampered.stdout)["first_broken_id"] == 2
+    assert json.loads(tampered.stdout)["problem"] == "entry edited"
+
+
+def test_audit_seal_seals_what_was_left_unsealed_and_verify_then_passes(env: dict[str, str], tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("INSERT INTO audit_log (at, username, role, action, target_type, target_id, changes, mac)"
+                   " VALUES ('2026-11-27 00:00:00.000000', 'ghost', 'clerk', 'case.view', 'registration', '1', '{}',"
+                   " 'not a mac')")  # fmt: skip
+    sealed = portal(env, "audit", "seal")
+    assert sealed.returncode == 1
+    assert json.loads(sealed.stdout)["refused"] == [1]
+    assert json.loads(portal(env, "audit", "verify").stdout)["problem"] == "entry not written by the portal"
 
 
 def test_staff_create_refuses_a_county_role_without_an_area(env: dict[str, str]) -> None:

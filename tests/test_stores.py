@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from dataclasses import replace
 
 import httpx
 import pytest
-from litestar.stores.memory import MemoryStore
 from sqlalchemy import text
 
 from portal.app import create_app
@@ -19,30 +19,48 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 STORES = ["memory", *(["redis"] if REDIS_URL else [])]
 
 
-def _store(kind: str):  # type: ignore[no-untyped-def]
-    if kind == "memory":
-        return MemoryStore()
-    from litestar.stores.redis import RedisStore
-
-    return RedisStore.with_client(url=REDIS_URL, namespace=f"test-{uuid.uuid4().hex}")
+def _limiter(kind: str) -> ratelimit.Limiter:
+    return ratelimit.make_limiter(REDIS_URL if kind == "redis" else None, f"test-{uuid.uuid4().hex}")
 
 
 @pytest.mark.parametrize("kind", STORES)
 async def test_rate_limit_counts_per_subject_and_resets(kind: str) -> None:
-    store = _store(kind)
-    try:
-        assert [await ratelimit.hit(store, "login", "a", limit=2, window_seconds=60) for _ in range(3)] == [
-            True,
-            True,
-            False,
-        ]
-        assert await ratelimit.hit(store, "login", "b", limit=2, window_seconds=60)
-        await ratelimit.reset(store, "login", "a")
-        assert await ratelimit.hit(store, "login", "a", limit=2, window_seconds=60)
-    finally:
-        if kind == "redis":
-            await store.delete_all()
-            await store._redis.aclose(close_connection_pool=True)
+    limiter = _limiter(kind)
+    rule = ratelimit.Rule("login", 2, 60)
+    assert [await limiter.hit(rule, "a") for _ in range(3)] == [True, True, False]
+    assert await limiter.hit(rule, "b")
+    assert await limiter.hit(rule, "a", "10.0.0.1")  # a pair is its own subject
+    await limiter.reset(rule, "a")
+    assert await limiter.hit(rule, "a")
+    await limiter.reset(rule, "a")
+    await limiter.reset(rule, "b")
+    await limiter.reset(rule, "a", "10.0.0.1")
+    await limiter.close()
+
+
+@pytest.mark.parametrize("kind", STORES)
+async def test_simultaneous_hits_let_exactly_the_limit_through(kind: str) -> None:
+    limiter = _limiter(kind)
+    rule = ratelimit.Rule("burst", 10, 60)
+    results = await asyncio.gather(*(limiter.hit(rule, "13800138000") for _ in range(100)))
+    assert results.count(True) == 10
+    await limiter.reset(rule, "13800138000")
+    await limiter.close()
+
+
+@pytest.mark.parametrize("kind", STORES)
+async def test_phone_numbers_never_reach_the_store_keys(kind: str) -> None:
+    limiter = _limiter(kind)
+    rule = ratelimit.Rule("sms", 5, 60)
+    await limiter.hit(rule, "13800138000")
+    if kind == "redis":
+        keys = [key.decode() async for key in limiter.storage.bridge.storage.scan_iter("*")]
+    else:
+        keys = [str(key) for key in limiter.storage.events]
+    assert keys
+    assert not [key for key in keys if "13800138000" in key]
+    await limiter.reset(rule, "13800138000")
+    await limiter.close()
 
 
 @pytest.mark.parametrize("kind", STORES)
@@ -57,8 +75,8 @@ async def test_sessions_live_in_the_configured_store(kind: str, settings) -> Non
         session_id = client.cookies["session"]
     sessions = app.stores.get("sessions")
     assert await sessions.exists(session_id)
+    await app.state.services.limiter.close()
     if kind == "redis":
-        await app.stores.get("limits").delete_all()
         await sessions.delete_all()
         await sessions._redis.aclose(close_connection_pool=True)
     async with app.state.services.engine.begin() as conn:

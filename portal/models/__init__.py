@@ -2,7 +2,7 @@
 
 from portal.models.accounts import CodePurpose, OutboxMessage, ResidentAccount, SmsCode
 from portal.models.areas import CalendarOverride, LocalFigure, ServiceArea
-from portal.models.audit import AuditEntry
+from portal.models.audit import AuditEntry, AuditSeal
 from portal.models.base import Base
 from portal.models.casework import (
     ContactResult,
@@ -30,6 +30,7 @@ from portal.models.staff import StaffRole, StaffUser
 __all__ = [
     "OPEN_STATUSES",
     "AuditEntry",
+    "AuditSeal",
     "Base",
     "CalendarOverride",
     "CodePurpose",

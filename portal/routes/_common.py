@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import sessions
 from portal.app_services import Services
+from portal.config import TrustedProxies
 from portal.models import ResidentAccount
 from portal.services import accounts
 
@@ -68,4 +70,22 @@ def page(template: str, status_code: int = 200, **context: Any) -> Template:
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address rate limits count by: the peer, unless the peer is a trusted reverse proxy, in which
+    case the nearest address in X-Forwarded-For that is not itself a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = request.app.state.services.settings.trusted_proxies
+    return forwarded_client(peer, request.headers.getall("x-forwarded-for", []), trusted)
+
+
+def forwarded_client(peer: str, forwarded_for: list[str], trusted: TrustedProxies) -> str:
+    if peer not in trusted:
+        return peer
+    # Each proxy appends the address it received from; anything further left may be forged by the client.
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # garbage from behind the proxy: count it against the proxy itself
+    return peer

@@ -13,28 +13,21 @@ from portal.i18n import _l
 from portal.models import CodePurpose
 from portal.routes._common import Db, Deps, client_ip, form_dict, page, see_other, sign_in, signed_in
 from portal.rules.masking import mask_phone
-from portal.services import accounts, notify, ratelimit
+from portal.services import accounts, fields, notify
 from portal.services import registration as registration_service
 from portal.services.errors import RateLimited
 from portal.template_helpers import safe_next
 
 PENDING_PHONE = "pending_phone"
-LOGIN_WINDOW = 15 * 60
-SMS_WINDOW = 60 * 60
 PHONE_REQUIRED = _l("Enter your mobile number")
 PASSWORD_REQUIRED = _l("Enter your password")
 CODE_REQUIRED = _l("Enter the 6-digit code from the text message")
+PHONE_MAX = 20  # 11 digits, with room for "+86" and spaces
 TOO_MANY_LOGINS = _l("Too many attempts. Wait 15 minutes, or reset your password.")
 
 
 async def _limit_sms(services: Deps, request: Request[Any, Any, Any], phone: str) -> None:
-    per_hour = services.settings.sms_per_hour
-    if not (
-        await ratelimit.hit(services.limits, "sms-phone", phone, limit=per_hour, window_seconds=SMS_WINDOW)
-        and await ratelimit.hit(
-            services.limits, "sms-ip", client_ip(request), limit=per_hour * 4, window_seconds=SMS_WINDOW
-        )
-    ):
+    if not await accounts.may_send_code(services.limiter, services.settings.sms_per_hour, phone, client_ip(request)):
         raise RateLimited()
 
 
@@ -108,7 +101,12 @@ async def sign_up_verify(request: Request[Any, Any, Any], db: Db, services: Deps
         return _verify_page("account/sign_up_verify.html", request, values=kept, errors=errors)
     if not await accounts.check_code(db, services.cipher, phone, CodePurpose.SIGN_UP, form["code"]):
         return _verify_page("account/sign_up_verify.html", request, values=kept, errors={"code": accounts.CODE_WRONG})
-    account = await accounts.create_account(db, phone, form["password"], i18n.current_locale.get())
+    try:
+        account = await accounts.create_account(db, phone, form["password"], i18n.current_locale.get())
+    except accounts.AccountExists:
+        # Two sign-ups for one number raced and the other finished first: that number can log in now.
+        request.session.pop(PENDING_PHONE, None)
+        return see_other("/account/login")
     await sign_in(request, account)
     return see_other("/register")
 
@@ -131,22 +129,22 @@ async def login(request: Request[Any, Any, Any], db: Db, services: Deps) -> Temp
         errors["phone"] = PHONE_REQUIRED
     if not form.get("password"):
         errors["password"] = PASSWORD_REQUIRED
+    # Bounded before the number becomes a rate-limit key; no password longer than the maximum was ever set.
+    fields.check_lengths(
+        errors,
+        {"phone": (form.get("phone", ""), PHONE_MAX), "password": (form.get("password", ""), accounts.PASSWORD_MAX)},
+    )
     if errors:
         return page("account/login.html", next=next_path, values=values, errors=errors)
     phone = accounts.normalise_phone(form["phone"])
-    limit = services.settings.login_attempts_per_15min
-    allowed = await ratelimit.hit(
-        services.limits, "login-ip", client_ip(request), limit=limit * 5, window_seconds=LOGIN_WINDOW
-    ) and await ratelimit.hit(
-        services.limits, "login-phone", phone or form["phone"], limit=limit, window_seconds=LOGIN_WINDOW
-    )
-    if not allowed:
+    per_15min, address = services.settings.login_attempts_per_15min, client_ip(request)
+    if not await accounts.may_try_login(services.limiter, per_15min, phone or form["phone"], address):
         return page("account/login.html", 429, next=next_path, values=values, errors={"phone": TOO_MANY_LOGINS})
     account = await accounts.authenticate(db, phone, form["password"])
     if account is None:
         # One message whether or not the number has an account.
         return page("account/login.html", next=next_path, values=values, errors={"phone": accounts.LOGIN_FAILED})
-    await ratelimit.reset(services.limits, "login-phone", phone or "")
+    await accounts.forget_failed_logins(services.limiter, per_15min, account.phone, address)
     await sign_in(request, account)
     return see_other(next_path)
 
@@ -200,7 +198,7 @@ async def reset_verify(request: Request[Any, Any, Any], db: Db, services: Deps) 
     account = await accounts.set_password(db, phone, form["password"])
     if account is None:
         return _verify_page("account/reset_verify.html", request, values=kept, errors={"code": accounts.CODE_WRONG})
-    await ratelimit.reset(services.limits, "login-phone", phone)
+    await accounts.forget_failed_logins(services.limiter, services.settings.login_attempts_per_15min, phone)
     await sign_in(request, account)
     return see_other("/account", done="password")
 

@@ -202,15 +202,17 @@ async def _receipt_context(
     registration = await reg.application_of(db, account.id, number)
     if registration is None:
         raise NotFound()
-    token = receipts.status_token(services.status_signer, registration.id, services.settings.status_link_days)
-    status_url = str(request.base_url).rstrip("/") + f"/status/{token}"
+    token = receipts.status_token(services.status_tokens, registration.id, services.settings.status_link_days)
+    # From the configured address, never from the Host header: a forged one must not end up in the QR code.
+    status_url = f"{services.settings.base_url}/status/{token}"
+    qr = receipts.status_qr_svg(status_url, _("QR code that opens the status page of this application"))
     return {
         "account": account,
         "registration": registration,
         "agency": await area_service.get_area(db, registration.county_code),
         "status_url": status_url,
-        # The SVG is built by the qrcode package from our own URL; the label is escaped in qr_svg.
-        "qr": Markup(receipts.qr_svg(status_url, _("QR code that opens the status page of this application"))),  # noqa: S704
+        # The SVG is built by the qrcode package from our own URL; the label is escaped in status_qr_svg.
+        "qr": Markup(qr),  # noqa: S704
         "link_days": services.settings.status_link_days,
         "report_kinds": proposals.RESIDENT_REPORTS,
         "rejection_reasons": casework.REJECTION_REASONS,
@@ -240,7 +242,7 @@ async def report_work(
     except casework.CaseInputError as exc:
         return page(
             "registration/application.html",
-            **await _receipt_context(request, db, services, number), errors=exc.errors, values=form,
+            **await _receipt_context(request, db, services, number), errors=exc.errors, values=form, reported=False,
         )  # fmt: skip
     return see_other(f"/account/applications/{number}", reported="1")
 

@@ -14,7 +14,8 @@ from portal.app_services import Services
 from portal.i18n import _, _l
 from portal.models import StaffRole
 from portal.routes._common import Db, Deps, client_ip, form_dict, page, see_other
-from portal.services import audit, casework, proposals, ratelimit, receipts, staff
+from portal.services import audit, casework, fields, proposals, receipts, staff
+from portal.services.accounts import PASSWORD_MAX
 from portal.services.errors import NotFound, RateLimited
 from portal.services.registration_form import registration_labels
 from portal.services.staff import Scope
@@ -67,14 +68,12 @@ async def login(request: Request[Any, Any, Any], db: Db, services: Deps) -> Temp
         errors["username"] = FIELD_REQUIRED
     if not form.get("password"):
         errors["password"] = FIELD_REQUIRED
+    # Bounded before the name becomes a rate-limit key: no user name is longer than the column.
+    fields.check_lengths(errors, {"username": (username, 40), "password": (form.get("password", ""), PASSWORD_MAX)})
     if errors:
         return page("staff/login.html", values={"username": username}, errors=errors)
-    limit = services.settings.login_attempts_per_15min
-    if not (
-        await ratelimit.hit(services.limits, "staff-login", username, limit=limit, window_seconds=900)
-        and await ratelimit.hit(
-            services.limits, "staff-login-ip", client_ip(request), limit=limit * 5, window_seconds=900
-        )
+    if not await staff.may_try_login(
+        services.limiter, services.settings.login_attempts_per_15min, username, client_ip(request)
     ):
         raise RateLimited()
     user = await staff.authenticate(db, username, form["password"])
@@ -107,9 +106,9 @@ async def code_form(request: Request[Any, Any, Any], db: Db) -> Template:
 async def code(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
     user = await _pending(request, db)
     form = await form_dict(request)
-    if not await ratelimit.hit(services.limits, "staff-totp", user.username, limit=10, window_seconds=900):
+    if not await staff.may_try_code(services.limiter, user.username):
         raise RateLimited()
-    if not staff.check_totp(services.cipher, user, form.get("code", "")):
+    if not await staff.check_totp(db, services.cipher, user, form.get("code", "")):
         return page("staff/login_code.html", errors={"code": CODE_WRONG})
     staff.mark_signed_in(user)
     await audit.record(db, staff.scope_of(user).actor, "staff.sign_in", "staff", user.username, {"totp": True})
@@ -208,7 +207,7 @@ async def _case_page(
         reg=view.registration,
         seen_event=max((e.id for e in view.registration.events), default=0),
         end_reasons=casework.END_REASONS,
-        rejection_reasons=casework.REJECTION_REASONS,
+        rejection_reasons=view.rejection_reasons,
         contact_kinds=casework.CONTACT_KINDS,
         contact_channels=casework.CONTACT_CHANNELS,
         contact_results=casework.CONTACT_RESULTS,
@@ -229,10 +228,9 @@ async def case_page(
 
 
 def _int(raw: str | None) -> int:
-    try:
-        return int(raw or "")
-    except ValueError:
-        return -1
+    # A missing, damaged or out-of-range number is a stale form: it never matches, and never reaches SQL.
+    number = fields.db_int(raw)
+    return -1 if number is None else number
 
 
 async def _case_action(
@@ -280,8 +278,8 @@ async def _case_action(
         await db.rollback()
         return await _case_page(request, db, services, number, status_code=200, errors=exc.errors, values=form)
     except casework.CaseChanged as exc:
-        # Raised before anything is changed, so there is nothing to roll back (and a rollback would
-        # expire the events the page is about to show).
+        # Nothing of this action was kept (the service rolled back if its write had already failed), and the
+        # events that changed the case are loaded: the page shows them beside what this reviewer had typed.
         return await _case_page(request, db, services, number, status_code=409, conflict=exc.new_events, values=form)
     return see_other(f"/staff/cases/{number}", done=action)
 
@@ -300,7 +298,9 @@ async def case_action(
 async def proposals_page(request: Request[Any, Any, Any], db: Db, page_number: FromQuery[int] = 1) -> Template:
     scope = await staff_scope(request, db)
     result = await proposals.open_proposals(db, scope, page=page_number)
-    return page("staff/proposals.html", scope=scope, result=result, end_reasons=casework.END_REASONS, errors={})
+    return page(
+        "staff/proposals.html", scope=scope, result=result, end_reasons=casework.END_REASONS, errors={}, values={}
+    )
 
 
 @post("/proposals/{proposal_id:int}/{decision:str}", name="staff_proposal_decision")
@@ -320,12 +320,22 @@ async def proposal_decision(
             raise NotFound()
     except casework.NotAllowed:
         raise Forbidden() from None
+    except casework.CaseChanged:
+        # Someone else ended or changed the case at the same moment: the list shows where it stands now.
+        return see_other("/staff/proposals", done="changed")
     except casework.CaseInputError as exc:
         await db.rollback()
         result = await proposals.open_proposals(db, scope)
+        # Keyed like the fields on the page: the confirm form's note is the ending's evidence (end_note).
+        typed = (
+            {"end_date": form.get("end_date", ""), "end_note": form.get("note", "")}
+            if decision == "confirm"
+            else {"note": form.get("note", "")}
+        )
         return page(
             "staff/proposals.html", scope=scope, result=result, end_reasons=casework.END_REASONS,
             errors={f"{proposal_id}-{k}": v for k, v in exc.errors.items()},
+            values={f"{proposal_id}-{k}": v for k, v in typed.items()},
         )  # fmt: skip
     return see_other("/staff/proposals", done=decision)
 
@@ -350,14 +360,24 @@ async def audit_page(
     page_number: FromQuery[int] = 1,
 ) -> Template:
     scope = await _admin(request, db)
-    result = await audit.search(
-        db, username=username or None, action=action or None, target=target or None, page=page_number
-    )
-    await audit.record(db, scope.actor, "audit.search", "audit", "-", {"username": username, "action": action})
+    areas = await casework.area_names(db)
+    errors = audit.search_problems(username=username, action=action, target=target)
+    if errors:
+        result = audit.AuditPage(entries=[], total=0, page=1, pages=1)
+    else:
+        result = await audit.search(
+            db, username=username or None, action=action or None, target=target or None, page=page_number
+        )
+        await audit.record(
+            db, scope.actor, "audit.search", "audit", "-", {"username": username, "action": action, "target": target}
+        )
     return page(
         "staff/audit.html",
         scope=scope,
+        errors=errors,
         result=result,
+        lines=[audit.readable(entry, areas) for entry in result.entries],
+        areas=areas,
         filters={"username": username, "action": action, "target": target},
     )
 
@@ -428,5 +448,6 @@ staff_router_handlers = [
 ]  # fmt: skip
 
 
-def make_router(session_middleware: Any) -> Router:
-    return Router(path="/staff", route_handlers=staff_router_handlers, middleware=[session_middleware])
+def make_router(*middleware: Any) -> Router:
+    """The staff workspace under /staff, with its own session and CSRF middleware (in that order)."""
+    return Router(path="/staff", route_handlers=staff_router_handlers, middleware=list(middleware))

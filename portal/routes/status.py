@@ -13,7 +13,7 @@ from portal.services import registration as reg
 
 @get("/status/{token:str}", name="status")
 async def status(db: Db, services: Deps, token: FromPath[str]) -> Template:
-    registration_id = receipts.registration_id_from(services.status_signer, token)
+    registration_id = receipts.registration_id_from(services.status_tokens, token)
     registration = await reg.status_of(db, registration_id) if registration_id else None
     if registration is None:
         return page("status/invalid.html", 404)

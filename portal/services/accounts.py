@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.sms import SmsGateway
@@ -17,6 +18,7 @@ from portal.crypto import Cipher
 from portal.i18n import _l
 from portal.models import CodePurpose, ResidentAccount, SmsCode
 from portal.models.base import utcnow
+from portal.services.ratelimit import Limiter, Rule
 
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -119,9 +121,13 @@ async def send_code(
 
 
 async def check_code(session: AsyncSession, cipher: Cipher, phone: str, purpose: CodePurpose, code: str) -> bool:
-    """Use up the latest live code for this number if `code` matches it; count a wrong try."""
-    latest = await session.scalar(
-        select(SmsCode)
+    """Use up the latest live code for this number if `code` matches it, counting the try.
+
+    One statement checks, counts and consumes: of any number of simultaneous tries, at most
+    CODE_ATTEMPTS are compared with the code, and a right code is accepted once."""
+    now = utcnow()
+    latest = (
+        select(SmsCode.id)
         .where(
             SmsCode.phone_hash == cipher.keyed_hash(phone, "phone"),
             SmsCode.purpose == purpose,
@@ -129,20 +135,31 @@ async def check_code(session: AsyncSession, cipher: Cipher, phone: str, purpose:
         )
         .order_by(SmsCode.created_at.desc(), SmsCode.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    if latest is None or latest.expires_at < utcnow() or latest.attempts >= CODE_ATTEMPTS:
-        return False
-    if not secrets.compare_digest(latest.code_hash, cipher.keyed_hash(f"{phone}:{code.strip()}", "sms-code")):
-        latest.attempts += 1
-        return False
-    latest.used_at = utcnow()
-    return True
+    matches = SmsCode.code_hash == cipher.keyed_hash(f"{phone}:{code.strip()}", "sms-code")
+    used_at = await session.scalar(
+        update(SmsCode)
+        .where(SmsCode.id == latest, SmsCode.used_at.is_(None), SmsCode.attempts < CODE_ATTEMPTS,
+               SmsCode.expires_at > now)
+        .values(attempts=SmsCode.attempts + 1, used_at=case((matches, now), else_=None))
+        .returning(SmsCode.used_at)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return used_at is not None
+
+
+class AccountExists(Exception):
+    """Someone finished signing up with this number first (two sign-ups raced)."""
 
 
 async def create_account(session: AsyncSession, phone: str, password: str, locale: str) -> ResidentAccount:
     account = ResidentAccount(phone=phone, password_hash=hash_password(password), locale=locale)
-    session.add(account)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # the unique phone decides a race; the loser's code stays used
+            session.add(account)
+    except IntegrityError:
+        raise AccountExists() from None
     return account
 
 
@@ -169,3 +186,45 @@ async def set_password(session: AsyncSession, phone: str, password: str) -> Resi
 
 async def get_account(session: AsyncSession, account_id: int) -> ResidentAccount | None:
     return await session.get(ResidentAccount, account_id)
+
+
+# ---- rate limits --------------------------------------------------------------------------------
+# A password is tried at most `per_15min` times from one address for one number, five times that from
+# one address, and three times that for one number from everywhere (a guesser with many addresses). The
+# last is the only one a stranger can use against a resident, and only for 15 minutes at a time: a reset
+# by SMS code still works and signs the resident in, and clears it.
+
+LOGIN_WINDOW = 15 * 60
+SMS_WINDOW = 60 * 60
+
+
+def _login_rules(per_15min: int) -> tuple[Rule, Rule, Rule]:
+    return (
+        Rule("login-ip", per_15min * 5, LOGIN_WINDOW),
+        Rule("login-pair", per_15min, LOGIN_WINDOW),
+        Rule("login-number", per_15min * 3, LOGIN_WINDOW),
+    )
+
+
+async def may_try_login(limiter: Limiter, per_15min: int, phone: str, address: str) -> bool:
+    """Count a log-in attempt; False when one of the limits is reached (the password is then not checked)."""
+    by_address, by_pair, by_number = _login_rules(per_15min)
+    return (
+        await limiter.hit(by_address, address)
+        and await limiter.hit(by_pair, phone, address)
+        and await limiter.hit(by_number, phone)
+    )
+
+
+async def forget_failed_logins(limiter: Limiter, per_15min: int, phone: str, address: str | None = None) -> None:
+    _, by_pair, by_number = _login_rules(per_15min)
+    await limiter.reset(by_number, phone)
+    if address is not None:
+        await limiter.reset(by_pair, phone, address)
+
+
+async def may_send_code(limiter: Limiter, per_hour: int, phone: str, address: str) -> bool:
+    """Count a text to send; False when this number or this address has had its share this hour."""
+    return await limiter.hit(Rule("sms-ip", per_hour * 4, SMS_WINDOW), address) and await limiter.hit(
+        Rule("sms-number", per_hour, SMS_WINDOW), phone
+    )

@@ -1,28 +1,51 @@
-"""The audit log: every staff action, append-only and hash-chained."""
+"""The audit log: every staff action, appended plainly and sealed into a keyed chain soon after.
+
+Writers never touch the chain: `record` inserts one row in the action's own transaction, with an HMAC of
+its content. `seal` (run after commits that wrote entries, on a short schedule, and by `portal audit
+seal`) gives committed entries their place in the chain, one sealer at a time, and appends a checkpoint
+of the chain's head to a file outside the database. `verify_chain` walks the chain and compares it with
+the checkpoints, so that editing, deleting or truncating entries is found even by someone who can write
+to the database, as long as they do not also hold AUDIT_KEY."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import hmac
 import json
+import logging
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import LOCAL_TZ
+from portal.i18n import _l
 from portal.logging_filters import redact
-from portal.models import AuditEntry
+from portal.models import AuditEntry, AuditSeal
 from portal.models.base import utcnow
 from portal.services import paging
+from portal.services.fields import check_lengths
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-
-# The PostgreSQL advisory lock every writer of the chain takes: one fixed key for the whole
-# database, so appends are serialised without locking the table against readers.
-_CHAIN_LOCK = 0x6175_6469_745F_6C6F  # "audit_lo"
+# Where the MAC key is found on a database session (see portal.db.make_sessionmaker).
+KEY_INFO = "audit_key"
+# Set on a session that recorded an entry, so the request can wake the sealer after it commits.
+PENDING_INFO = "audit_pending"
+# How far behind the newest sealed entry the sealer looks for entries whose transaction committed late
+# (ids are handed out at insert, commits land in any order). `seal(full=True)` looks at the whole log.
+LOOKBACK_IDS = 5000
+# The PostgreSQL advisory lock a sealer tries to take: a second sealer finds it taken and leaves the
+# work to the first instead of waiting.
+_SEALER_LOCK = 0x6175_6469_745F_7365  # "audit_se"
 
 
 @dataclass(frozen=True)
@@ -40,7 +63,7 @@ def mask_changes(value: Any) -> Any:
     """A copy fit for the log: ID and phone numbers masked wherever they appear, dates as text.
 
     Keys are strings afterwards too, because that is what comes back out of a JSON column and
-    the hash must be recomputable from what was stored."""
+    the MAC must be recomputable from what was stored."""
     if isinstance(value, Mapping):
         return {redact(str(key)): mask_changes(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -52,8 +75,12 @@ def mask_changes(value: Any) -> Any:
     return value
 
 
-def entry_hash(
-    prev_hash: str,
+def _mac(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def content_mac(
+    key: bytes,
     at: datetime,
     username: str,
     role: str,
@@ -78,8 +105,25 @@ def entry_hash(
         "target_id": target_id,
         "changes": changes,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return _mac(key, json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
+def _entry_mac(key: bytes, row: Any) -> str:
+    return content_mac(
+        key, row.at, row.username, row.role, row.area_code, row.action, row.target_type, row.target_id,
+        row.changes, staff_id=row.staff_id,
+    )  # fmt: skip
+
+
+def chain_mac(key: bytes, prev_chain_mac: str, seq: int, entry_id: int, entry_mac: str) -> str:
+    return _mac(key, f"{prev_chain_mac}|{seq}|{entry_id}|{entry_mac}")
+
+
+def session_key(session: AsyncSession) -> bytes:
+    key = session.info.get(KEY_INFO)
+    if not isinstance(key, bytes):
+        raise RuntimeError("this database session has no audit key: build it with portal.db.make_sessionmaker")
+    return key
 
 
 async def record(
@@ -92,26 +136,13 @@ async def record(
     *,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append an entry in the caller's transaction: it is kept exactly when the action is."""
+    """Append an entry in the caller's transaction: it is kept exactly when the action is, and it
+    waits for no other writer (no chain head is read here)."""
     if at is None:
         at = utcnow()  # datetime's resolution is the microsecond, what both databases keep
     elif at.tzinfo is None:
         raise ValueError("audit timestamps need a timezone")
     at = at.astimezone(UTC)
-
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        # Held until this transaction ends, so the next writer reads the head this one appends.
-        await session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(sa.bindparam("key", _CHAIN_LOCK, sa.BigInteger))
-        )
-    # Columns, not the entity: an entry already in the session's identity map would not be
-    # refreshed from the row.
-    head = (
-        await session.execute(sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    ).first()
-    head_id, prev_hash = (head.id, head.hash) if head is not None else (0, GENESIS)
-
     masked = mask_changes(changes or {})
     entry = AuditEntry(
         at=at,
@@ -123,86 +154,356 @@ async def record(
         target_type=target_type,
         target_id=str(target_id),
         changes=masked,
-        prev_hash=prev_hash,
     )
-    entry.hash = entry_hash(
-        prev_hash, at, entry.username, entry.role, entry.area_code, action, target_type, entry.target_id, masked,
-        staff_id=entry.staff_id,
-    )  # fmt: skip
+    entry.mac = _entry_mac(session_key(session), entry)
     session.add(entry)
-    await session.flush()
-
-    # SQLite has no advisory locks, but it serialises writers: the write lock is taken at the
-    # first write of a transaction, not at the read of the head above, so a writer that committed
-    # in between may already have appended to the same head. Once this flush holds the write
-    # lock, such an entry is visible: refuse to fork the chain and let the caller's transaction
-    # roll back (retrying it reads the new head). On PostgreSQL the advisory lock makes this
-    # check always pass; it costs one primary-key range read, so it runs on every database.
-    fork = await session.scalar(
-        sa.select(AuditEntry.id)
-        .where(AuditEntry.id > head_id, AuditEntry.id != entry.id, AuditEntry.prev_hash == prev_hash)
-        .limit(1)
-    )
-    if fork is not None:
-        raise RuntimeError("audit chain fork")
+    session.info[PENDING_INFO] = True
     return entry
+
+
+async def record_apart(
+    sessionmaker: Any,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | int,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Record in a transaction of its own: for attempts that were refused, whose request rolls back."""
+    async with sessionmaker() as session, session.begin():
+        await record(session, actor, action, target_type, target_id, changes)
+
+
+# ---- sealing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealReport:
+    sealed: int
+    head_seq: int
+    refused: list[int] = field(default_factory=list)  # entries whose MAC is not the portal's
+    skipped: bool = False  # another sealer held the lock
+
+
+async def _take_sealer_lock(session: AsyncSession) -> bool:
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        taken = await session.scalar(
+            sa.text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(
+                sa.bindparam("key", _SEALER_LOCK, sa.BigInteger)
+            )
+        )
+        return bool(taken)
+    # SQLite: take the write lock before reading the head, so no other sealer appends in between.
+    await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
+
+
+_ENTRY_COLUMNS = (
+    AuditEntry.id, AuditEntry.at, AuditEntry.staff_id, AuditEntry.username, AuditEntry.role, AuditEntry.area_code,
+    AuditEntry.action, AuditEntry.target_type, AuditEntry.target_id, AuditEntry.changes, AuditEntry.mac,
+)  # fmt: skip
+
+
+async def seal(session: AsyncSession, *, batch: int = 2000, full: bool = False) -> SealReport:
+    """Chain every committed, unsealed entry in id order, in a transaction that has written nothing yet.
+
+    Safe in any number of processes at once: one sealer works at a time, the others return at once
+    (PostgreSQL) or after it (SQLite). The caller commits, then may `write_checkpoint`."""
+    key = session_key(session)
+    if not await _take_sealer_lock(session):
+        return SealReport(sealed=0, head_seq=0, skipped=True)
+    head = (
+        await session.execute(sa.select(AuditSeal.seq, AuditSeal.entry_id, AuditSeal.chain_mac)
+                              .order_by(AuditSeal.seq.desc()).limit(1))
+    ).first()  # fmt: skip
+    seq, prev, head_entry = (head.seq, head.chain_mac, head.entry_id) if head else (0, GENESIS, 0)
+    unsealed = ~sa.exists().where(AuditSeal.entry_id == AuditEntry.id)
+    conditions = [unsealed] if full else [AuditEntry.id > head_entry - LOOKBACK_IDS, unsealed]
+    sealed, refused = 0, []
+    while True:
+        rows = (
+            await session.execute(sa.select(*_ENTRY_COLUMNS).where(*conditions).order_by(AuditEntry.id).limit(batch))
+        ).all()
+        seals = []
+        for row in rows:
+            entry_mac = _entry_mac(key, row)
+            if not hmac.compare_digest(row.mac, entry_mac):
+                refused.append(row.id)  # written or changed by someone without the key: left for verify to report
+                continue
+            seq += 1
+            prev = chain_mac(key, prev, seq, row.id, entry_mac)
+            seals.append({"seq": seq, "entry_id": row.id, "chain_mac": prev, "sealed_at": utcnow()})
+        if seals:
+            await session.execute(sa.insert(AuditSeal), seals)
+            sealed += len(seals)
+        if len(rows) < batch:
+            break
+        conditions = [*conditions, AuditEntry.id > rows[-1].id]
+    if refused:
+        log.error("audit: %d entries carry a MAC the portal did not write (ids %s)", len(refused), refused[:20])
+    return SealReport(sealed=sealed, head_seq=seq, refused=refused)
+
+
+async def head(session: AsyncSession) -> tuple[int, int, str] | None:
+    row = (
+        await session.execute(sa.select(AuditSeal.seq, AuditSeal.entry_id, AuditSeal.chain_mac)
+                              .order_by(AuditSeal.seq.desc()).limit(1))
+    ).first()  # fmt: skip
+    return (row.seq, row.entry_id, row.chain_mac) if row else None
+
+
+def write_checkpoint(path: Path, seq: int, entry_id: int, chain_mac_value: str) -> None:
+    """Append the chain's head to the checkpoint file: one short line in one write, so lines from
+    several processes never interleave."""
+    line = json.dumps(
+        {"seq": seq, "entry_id": entry_id, "chain_mac": chain_mac_value, "at": utcnow().isoformat()},
+        separators=(",", ":"),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+def read_checkpoints(path: Path) -> tuple[dict[int, str], list[int]]:
+    """Checkpoints by seq, and the numbers of lines that could not be read."""
+    checkpoints: dict[int, str] = {}
+    bad: list[int] = []
+    if not path.exists():
+        return checkpoints, bad
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        try:
+            item = json.loads(line)
+            checkpoints[int(item["seq"])] = str(item["chain_mac"])
+        except (ValueError, KeyError, TypeError):
+            bad.append(number)
+    return checkpoints, bad
+
+
+async def seal_and_checkpoint(sessionmaker: Any, checkpoint_file: Path, *, full: bool = False) -> SealReport:
+    """One sealing run in its own transaction, then a checkpoint of the new head if anything was sealed."""
+    async with sessionmaker() as session:
+        report = await seal(session, full=full)
+        await session.commit()
+        if report.sealed:
+            current = await head(session)
+            if current is not None:
+                write_checkpoint(checkpoint_file, *current)
+    return report
+
+
+# ---- verifying --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChainCheck:
     ok: bool
-    entries: int  # how many were checked; when broken, up to and including the broken one
-    first_broken_id: int | None
-    problem: str | None  # "hash mismatch" | "broken link"
+    entries: int  # sealed entries checked; when broken, up to and including the broken one
+    first_broken_id: int | None  # the audit entry's id (or, for a missing seal, the seq)
+    problem: str | None  # "entry edited" | "entry missing" | "broken link" | "seal forged" | "log truncated" …
+    unsealed: int = 0  # entries written but not yet sealed (normal for a few seconds)
+    checkpoints: int = 0  # checkpoints compared
 
 
-async def verify_chain(session: AsyncSession, batch: int = 1000) -> ChainCheck:
-    """Walk the whole log in id order and report the first entry that was edited, or whose
-    predecessor was edited away or deleted."""
-    columns = (
-        AuditEntry.id,
-        AuditEntry.at,
-        AuditEntry.username,
-        AuditEntry.role,
-        AuditEntry.area_code,
-        AuditEntry.action,
-        AuditEntry.target_type,
-        AuditEntry.target_id,
-        AuditEntry.changes,
-        AuditEntry.prev_hash,
-        AuditEntry.hash,
-        AuditEntry.staff_id,
-    )
-    expected_prev, last_id, checked = GENESIS, 0, 0
+async def verify_chain(session: AsyncSession, checkpoint_file: Path | None = None, batch: int = 1000) -> ChainCheck:
+    """Walk the chain in seq order: every seal follows the one before, names an entry that exists
+    and whose content still has its MAC, and matches every checkpoint taken at its seq; no checkpoint
+    lies beyond the head; no unsealed entry carries a MAC the portal did not write."""
+    key = session_key(session)
+    checkpoints, bad_lines = read_checkpoints(checkpoint_file) if checkpoint_file else ({}, [])
+
+    def broken(problem: str, at_id: int | None, checked: int) -> ChainCheck:
+        return ChainCheck(ok=False, entries=checked, first_broken_id=at_id, problem=problem,
+                          checkpoints=len(checkpoints))  # fmt: skip
+
+    if bad_lines:
+        return broken(f"unreadable checkpoint line {bad_lines[0]}", None, 0)
+    expected_seq, prev, checked, compared = 1, GENESIS, 0, 0
     while True:
-        # Keyset pagination: rows, not entities, so what is checked is what the database holds.
         rows = (
             await session.execute(
-                sa.select(*columns).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+                sa.select(AuditSeal.seq, AuditSeal.entry_id, AuditSeal.chain_mac, *_ENTRY_COLUMNS[1:])
+                .select_from(AuditSeal)
+                .outerjoin(AuditEntry, AuditEntry.id == AuditSeal.entry_id)
+                .where(AuditSeal.seq >= expected_seq)
+                .order_by(AuditSeal.seq)
+                .limit(batch)
             )
         ).all()
         if not rows:
-            return ChainCheck(ok=True, entries=checked, first_broken_id=None, problem=None)
+            break
         for row in rows:
             checked += 1
-            if row.prev_hash != expected_prev:
-                return ChainCheck(ok=False, entries=checked, first_broken_id=row.id, problem="broken link")
-            recomputed = entry_hash(
-                row.prev_hash,
-                row.at,
-                row.username,
-                row.role,
-                row.area_code,
-                row.action,
-                row.target_type,
-                row.target_id,
-                row.changes,
-                staff_id=row.staff_id,
-            )
-            if recomputed != row.hash:
-                return ChainCheck(ok=False, entries=checked, first_broken_id=row.id, problem="hash mismatch")
-            expected_prev = row.hash
-        last_id = rows[-1].id
+            if row.seq != expected_seq:
+                return broken("broken link", expected_seq, checked)
+            if row.at is None:
+                return broken("entry missing", row.entry_id, checked)
+            entry_mac = _entry_mac(key, row)
+            if not hmac.compare_digest(row.mac, entry_mac):
+                return broken("entry edited", row.entry_id, checked)
+            prev = chain_mac(key, prev, row.seq, row.entry_id, entry_mac)
+            if not hmac.compare_digest(prev, row.chain_mac):
+                return broken("seal forged", row.entry_id, checked)
+            if row.seq in checkpoints:
+                if not hmac.compare_digest(checkpoints[row.seq], row.chain_mac):
+                    return broken("checkpoint mismatch", row.entry_id, checked)
+                compared += 1
+            expected_seq += 1
+    head_seq = expected_seq - 1
+    if checkpoints and max(checkpoints) > head_seq:
+        return broken("log truncated", None, checked)
+
+    unsealed_rows = (
+        await session.execute(
+            sa.select(*_ENTRY_COLUMNS).where(~sa.exists().where(AuditSeal.entry_id == AuditEntry.id))
+            .order_by(AuditEntry.id)
+        )
+    ).all()  # fmt: skip
+    for row in unsealed_rows:
+        if not hmac.compare_digest(row.mac, _entry_mac(key, row)):
+            return broken("entry not written by the portal", row.id, checked)
+    return ChainCheck(ok=True, entries=checked, first_broken_id=None, problem=None, unsealed=len(unsealed_rows),
+                      checkpoints=compared)  # fmt: skip
+
+
+# ---- reading ----------------------------------------------------------------------------------
+# The log stores codes; the audit search shows them in the reader's language. One wording per code.
+
+ACTIONS: dict[str, object] = {
+    "case.view": _l("Opened a case"),
+    "case.out_of_scope": _l("Tried to open a case outside their area"),
+    "case.compare": _l("Ran the data comparisons"),
+    "case.investigate": _l("Recorded a field investigation"),
+    "case.decide": _l("Decided an application"),
+    "case.end": _l("Ended a registration"),
+    "case.reverse_end": _l("Reversed the end of a registration"),
+    "case.transfer": _l("Transferred a case to another area"),
+    "case.contact": _l("Recorded a contact or service"),
+    "queue.view": _l("Opened the queue"),
+    "proposals.view": _l("Opened the proposals"),
+    "proposal.dismiss": _l("Dismissed a proposal"),
+    "audit.search": _l("Searched the audit log"),
+    "staff.sign_in": _l("Signed in"),
+    "staff.enable_totp": _l("Turned on two-factor sign-in"),
+    "staff.create": _l("Created a staff account"),
+    "staff.deactivate": _l("Deactivated a staff account"),
+    "staff.reactivate": _l("Reactivated a staff account"),
+    "staff.set_password": _l("Set a new password for a staff account"),
+    "jobs.run_due": _l("Ran the scheduled checks"),
+}
+ROLES: dict[str, object] = {
+    "clerk": _l("County clerk (经办)"),
+    "reviewer": _l("County reviewer (审核)"),
+    "city_admin": _l("City administrator"),
+    "city_viewer": _l("City viewer"),
+    "system": _l("The portal itself"),
+}
+TARGETS: dict[str, object] = {
+    "registration": _l("Application"),
+    "proposal": _l("Proposal"),
+    "proposals": _l("Proposals"),
+    "queue": _l("Queue"),
+    "staff": _l("Staff account"),
+    "audit": _l("Audit log"),
+    "jobs": _l("Scheduled checks"),
+}
+CHANGE_KEYS: dict[str, object] = {
+    "status": _l("Status"),
+    "reason": _l("Reason"),
+    "commitment": _l("Credit commitment"),
+    "outcome": _l("Outcome"),
+    "note": _l("Note"),
+    "why": _l("Why"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "role": _l("Role"),
+    "area": _l("Service area"),
+    "page": _l("Page"),
+    "username": _l("User name"),
+    "action": _l("Action"),
+    "totp": _l("Two-factor code"),
+    "by": _l("Done with"),
+    "path": _l("Address asked for"),
+    "end_date": _l("End date"),
+    "kind": _l("Kind"),
+    "channel": _l("Channel"),
+    "result": _l("Contact result"),
+    "day": _l("Day"),
+    "sources": _l("Sources"),
+    "county": _l("Service area"),
+    "due": _l("Deadline"),
+}
+STATUSES: dict[str, object] = {
+    "submitted": _l("Awaiting decision"),
+    "deferred": _l("Accepted, papers to follow"),
+    "registered": _l("Registered"),
+    "rejected": _l("Not registered"),
+    "employed": _l("In work"),
+    "exited": _l("Registration ended"),
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """An entry as the audit search shows it."""
+
+    entry: AuditEntry
+    action: str
+    role: str
+    target: str
+    changes: list[tuple[str, str]]
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str | None) for v in value):
+        return " → ".join(_value_text(v) for v in value)
+    if isinstance(value, list):
+        from portal.template_helpers import punctuation
+
+        return punctuation().enumeration.join(_value_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = str(value)
+    return str(STATUSES.get(text) or ROLES.get(text) or text)
+
+
+def readable(entry: AuditEntry, areas: Mapping[str, str] | None = None) -> Line:
+    """What an entry says, in the reader's language; an unknown code is shown as it is. `areas` gives
+    service areas their names (a queue viewed, an area filter)."""
+    names = areas or {}
+
+    def text(key: str, value: Any) -> str:
+        if key in ("county", "area", "from", "to") and isinstance(value, str) and value in names:
+            return names[value]
+        return _value_text(value)
+
+    return Line(
+        entry=entry,
+        action=str(ACTIONS.get(entry.action, entry.action)),
+        role=str(ROLES.get(entry.role, entry.role)),
+        target=f"{TARGETS.get(entry.target_type, entry.target_type)} {names.get(entry.target_id, entry.target_id)}",
+        changes=[(str(CHANGE_KEYS.get(key, key)), text(key, value)) for key, value in (entry.changes or {}).items()],
+    )
+
+
+# ---- searching --------------------------------------------------------------------------------
+
+
+# The columns searched hold at most 40 characters: a longer value is a mistake, said beside its field.
+SEARCH_FIELD_MAX = 40
+
+
+def search_problems(**filters: str) -> dict[str, object]:
+    errors: dict[str, object] = {}
+    check_lengths(errors, {name: (value, SEARCH_FIELD_MAX) for name, value in filters.items()})
+    return errors
 
 
 @dataclass(frozen=True)
@@ -253,3 +554,27 @@ async def search(
 
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC)
+
+
+class Sealer:
+    """The in-app sealing schedule: a run shortly after every commit that wrote entries (`wake`), and
+    one every `every_seconds` anyway, to seal what other processes wrote."""
+
+    def __init__(self, sessionmaker: Any, checkpoint_file: Path, every_seconds: float) -> None:
+        self.sessionmaker = sessionmaker
+        self.checkpoint_file = checkpoint_file
+        self.every_seconds = every_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.every_seconds)
+            self._wake.clear()
+            try:
+                await seal_and_checkpoint(self.sessionmaker, self.checkpoint_file)
+            except Exception:  # the next run tries again; entries wait unsealed, nothing is lost
+                log.exception("audit sealing failed")

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.adapters.sms import SmsGateway
 from portal.adapters.social_insurance import SocialInsurance
@@ -36,9 +37,10 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules.masking import mask_id
 from portal.rules.workdays import working_days_between
-from portal.services import audit, notify, paging
+from portal.services import audit, fields, notify, paging
 from portal.services.calendar import overrides_between
-from portal.services.errors import DomainError, NotFound
+from portal.services.errors import DomainError, NotFound, OutOfScope
+from portal.services.registration import IDENTITY_CLAIMED
 from portal.services.staff import Scope
 
 PAGE_SIZE = 25
@@ -91,9 +93,9 @@ END_REASONS = {
         ),
         EndReason("4", _l("4 Receives a basic pension"), RegistrationStatus.EXITED, True),
         EndReason("5", _l("5 Wholly lost the ability to work"), RegistrationStatus.EXITED, True),
-        EndReason("6a", _l("6 Enrolled in school"), RegistrationStatus.EXITED, True),
-        EndReason("6b", _l("6 Military service"), RegistrationStatus.EXITED, True),
-        EndReason("6c", _l("6 Emigrated"), RegistrationStatus.EXITED, False),
+        EndReason("6a", _l("6a Enrolled in school"), RegistrationStatus.EXITED, True),
+        EndReason("6b", _l("6b Military service"), RegistrationStatus.EXITED, True),
+        EndReason("6c", _l("6c Emigrated"), RegistrationStatus.EXITED, False),
         EndReason("7", _l("7 Imprisoned"), RegistrationStatus.EXITED, False),
         EndReason(
             "8",
@@ -115,16 +117,61 @@ REJECTION_REASONS = {
     "false_information": _l("The information given was not true"),
     "other": _l("Other reason (see the note)"),
 }
+# Offered only when the applicant declared papers missing (a deferred application with a commitment).
+PAPERS_REASON = "papers"
 
-REASON_REQUIRED = _l("Select a reason")
-NOTE_REQUIRED = _l("Write what you found or decided")
+# One message per field, naming the field by its visible label: two fields never share a message,
+# so an error summary never lists the same words twice.
+OUTCOME_REQUIRED = _l("Select a decision")
+NOT_COMPARED = _l("To register, first run the data comparisons or record a field investigation")
+REJECTION_REASON_REQUIRED = _l("Select the reason for not registering")
+APPLICANT_NOTE_REQUIRED = _l("Write a note to the applicant saying why")
+COMMITMENT_REQUIRED = _l("Select whether the credit commitment was kept")
+INVESTIGATION_OUTCOME_REQUIRED = _l("Select what the investigation found")
+INVESTIGATION_NOTE_REQUIRED = _l("Write what you found")
+END_REASON_REQUIRED = _l("Select the reason for ending the registration")
+END_DATE_INVALID = _l("Enter the date it happened: a real date, not in the future, like 2026-11-20")
+END_NOTE_REQUIRED = _l("Write the evidence")
 REFERENCE_REQUIRED = _l("Give the reference of the public decision")
-DATE_INVALID = _l("Enter a real date, not in the future, like 2026-11-20")
-AREA_INVALID = _l("Select another service area")
+AREA_INVALID = _l("Select the new service area, other than the current one")
+TRANSFER_NOTE_REQUIRED = _l("Write why the registration is transferred")
+REVERSE_WHY_REQUIRED = _l("Write why the ending was a mistake")
+CONTACT_DAY_INVALID = _l("Enter the date of the contact: a real date, not in the future, like 2026-11-20")
+CONTACT_KIND_REQUIRED = _l("Select the service or contact")
+CONTACT_CHANNEL_REQUIRED = _l("Select the channel")
+CONTACT_RESULT_REQUIRED = _l("Select the result of the contact")
+DISMISS_NOTE_REQUIRED = _l("Write why you dismiss the proposal")
 ANOTHER_OPEN = _l("This person has another open registration: it must end first")
+END_REFERENCE_MAX = 100  # the column's size
+FIELD_MESSAGES = {
+    "outcome": OUTCOME_REQUIRED,
+    "reason": REJECTION_REASON_REQUIRED,
+    "note": APPLICANT_NOTE_REQUIRED,
+    "commitment": COMMITMENT_REQUIRED,
+    "investigation_outcome": INVESTIGATION_OUTCOME_REQUIRED,
+    "investigation_note": INVESTIGATION_NOTE_REQUIRED,
+    "end_reason": END_REASON_REQUIRED,
+    "end_date": END_DATE_INVALID,
+    "end_note": END_NOTE_REQUIRED,
+    "end_reference": REFERENCE_REQUIRED,
+    "to_area": AREA_INVALID,
+    "transfer_note": TRANSFER_NOTE_REQUIRED,
+    "why": REVERSE_WHY_REQUIRED,
+    "contact_day": CONTACT_DAY_INVALID,
+    "contact_kind": CONTACT_KIND_REQUIRED,
+    "contact_channel": CONTACT_CHANNEL_REQUIRED,
+    "contact_result": CONTACT_RESULT_REQUIRED,
+}
 
 
 # ---- the queue ------------------------------------------------------------------------------
+
+_identity_claimed = (
+    select(RegistrationEvent.id)
+    .where(RegistrationEvent.registration_id == Registration.id, RegistrationEvent.kind == IDENTITY_CLAIMED)
+    .exists()
+    .label("identity_claimed")
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +184,7 @@ class QueueItem:
     provisional: bool
     working_days_left: int
     overdue: bool
+    identity_claimed: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,7 +227,7 @@ async def queue(
     win = paging.window(total, page, PAGE_SIZE)
     rows = (
         await session.execute(
-            select(Registration, Person.name)
+            select(Registration, Person.name, _identity_claimed)
             .join(Person, Person.id == Registration.person_id)
             .where(*conditions)
             # "deferred" sorts before "submitted": deferred cases first, and the queue indexes give
@@ -189,7 +237,7 @@ async def queue(
             .offset(win.offset)
         )
     ).all()
-    latest = max((r.deadline for r, _ in rows), default=today)
+    latest = max((r.deadline for r, _, _ in rows), default=today)
     # One query for the calendar of the whole page, not one per row.
     overrides = await overrides_between(session, today, max(latest, today))
     items = [
@@ -202,8 +250,9 @@ async def queue(
             provisional=r.deadline_provisional,
             working_days_left=working_days_between(today, r.deadline, overrides),
             overdue=r.deadline < today,
+            identity_claimed=claimed,
         )
-        for r, name in rows
+        for r, name, claimed in rows
     ]
     return QueuePage(items, total, win.page, win.pages, {"status": status, "county": county, "due": due})
 
@@ -222,10 +271,25 @@ async def _case(session: AsyncSession, scope: Scope, number: str, *, full: bool 
     if full:
         query = query.options(selectinload(Registration.events), selectinload(Registration.commitment))
     registration = await session.scalar(query)
-    # Another county's case is simply not there for this user: 404, never 403.
-    if registration is None or not scope.covers(registration.county_code):
+    # Another county's case is simply not there for this user: 404, never 403 (but the attempt is audited).
+    if registration is None:
         raise NotFound()
+    if not scope.covers(registration.county_code):
+        raise OutOfScope(scope.actor, "registration", number)
     return registration
+
+
+def can_register(verifications: list[Verification]) -> bool:
+    """Registering needs at least one comparison or field investigation that gave an answer;
+    a source that was unavailable compared nothing. Rejecting needs none."""
+    return any(v.outcome is not VerificationOutcome.UNAVAILABLE for v in verifications)
+
+
+def rejection_reasons_for(registration: Registration) -> dict[str, object]:
+    """The reasons a reviewer may give: "papers not supplied" only if papers were declared missing."""
+    if registration.commitment is not None:
+        return dict(REJECTION_REASONS)
+    return {code: label for code, label in REJECTION_REASONS.items() if code != PAPERS_REASON}
 
 
 @dataclass
@@ -236,16 +300,24 @@ class CaseView:
     proposals: list[StatusProposal]
     areas: list[ServiceArea]
     contacts: list[ServiceRecord]
+    can_register: bool
+    rejection_reasons: dict[str, object]
+    # Another account typed this person's ID number while this registration was open (issue 6, 17).
+    identity_claims: list[RegistrationEvent]
+
+
+async def _verifications(session: AsyncSession, registration_id: int) -> list[Verification]:
+    return list(
+        await session.scalars(
+            select(Verification).where(Verification.registration_id == registration_id).order_by(Verification.id)
+        )
+    )
 
 
 async def view_case(session: AsyncSession, cipher: Cipher, scope: Scope, number: str) -> CaseView:
     registration = await _case(session, scope, number, full=True)
     id_number = cipher.decrypt(registration.person.id_cipher, "id").decode()
-    verifications = list(
-        await session.scalars(
-            select(Verification).where(Verification.registration_id == registration.id).order_by(Verification.id)
-        )
-    )
+    verifications = await _verifications(session, registration.id)
     proposals = list(
         await session.scalars(
             select(StatusProposal)
@@ -256,7 +328,12 @@ async def view_case(session: AsyncSession, cipher: Cipher, scope: Scope, number:
     areas = list(await session.scalars(select(ServiceArea).order_by(ServiceArea.sort_order)))
     contacts = await contacts_of(session, registration.id)
     await audit.record(session, scope.actor, "case.view", "registration", registration.number)
-    return CaseView(registration, mask_id(id_number), verifications, proposals, areas, contacts)
+    return CaseView(
+        registration, mask_id(id_number), verifications, proposals, areas, contacts,
+        can_register=can_register(verifications),
+        rejection_reasons=rejection_reasons_for(registration),
+        identity_claims=[e for e in registration.events if e.kind == IDENTITY_CLAIMED],
+    )  # fmt: skip
 
 
 async def _event(
@@ -326,9 +403,10 @@ async def record_investigation(session: AsyncSession, scope: Scope, number: str,
         raise NotAllowed()
     errors: dict[str, object] = {}
     if outcome not in (VerificationOutcome.MATCH.value, VerificationOutcome.MISMATCH.value):
-        errors["investigation_outcome"] = REASON_REQUIRED
+        errors["investigation_outcome"] = INVESTIGATION_OUTCOME_REQUIRED
     if not note.strip():
-        errors["investigation_note"] = NOTE_REQUIRED
+        errors["investigation_note"] = INVESTIGATION_NOTE_REQUIRED
+    fields.check_lengths(errors, {"investigation_note": (note.strip(), fields.NOTE_MAX)})
     if errors:
         raise CaseInputError(errors)
     registration = await _case(session, scope, number)
@@ -345,16 +423,31 @@ async def record_investigation(session: AsyncSession, scope: Scope, number: str,
     await audit.record(session, scope.actor, "case.investigate", "registration", number, {"outcome": outcome})
 
 
+async def _events_since(session: AsyncSession, registration_id: int, seen_event: int) -> list[RegistrationEvent]:
+    return list(
+        await session.scalars(
+            select(RegistrationEvent)
+            .where(RegistrationEvent.registration_id == registration_id, RegistrationEvent.id > seen_event)
+            .order_by(RegistrationEvent.id)
+        )
+    )
+
+
 async def _check_version(session: AsyncSession, registration: Registration, version: int, seen_event: int) -> None:
     if registration.version != version:
-        new_events = list(
-            await session.scalars(
-                select(RegistrationEvent)
-                .where(RegistrationEvent.registration_id == registration.id, RegistrationEvent.id > seen_event)
-                .order_by(RegistrationEvent.id)
-            )
-        )
-        raise CaseChanged(registration, new_events)
+        raise CaseChanged(registration, await _events_since(session, registration.id, seen_event))
+
+
+async def _save(session: AsyncSession, registration: Registration, seen_event: int) -> None:
+    """Write the case's changes. The UPDATE checks the version column, so when another staff member's
+    change committed after this one was checked, it matches no row: the loser sees what changed."""
+    registration_id = registration.id
+    try:
+        await session.flush()
+    except StaleDataError:
+        # Nothing of this action may be kept: roll back before reading what the other change did.
+        await session.rollback()
+        raise CaseChanged(registration, await _events_since(session, registration_id, seen_event)) from None
 
 
 async def decide(
@@ -379,13 +472,16 @@ async def decide(
     if registration.status not in AWAITING:
         raise CaseChanged(registration, [])
     if outcome not in ("register", "reject"):
-        errors["outcome"] = REASON_REQUIRED
-    if outcome == "reject" and reason not in REJECTION_REASONS:
-        errors["reason"] = REASON_REQUIRED
+        errors["outcome"] = OUTCOME_REQUIRED
+    elif outcome == "register" and not can_register(await _verifications(session, registration.id)):
+        errors["outcome"] = NOT_COMPARED
+    if outcome == "reject" and reason not in rejection_reasons_for(registration):
+        errors["reason"] = REJECTION_REASON_REQUIRED
     if outcome == "reject" and reason == "other" and not note.strip():
-        errors["note"] = NOTE_REQUIRED
+        errors["note"] = APPLICANT_NOTE_REQUIRED
+    fields.check_lengths(errors, {"note": (note.strip(), fields.NOTE_MAX)})
     if registration.commitment is not None and commitment not in {c.value for c in CommitmentOutcome}:
-        errors["commitment"] = REASON_REQUIRED
+        errors["commitment"] = COMMITMENT_REQUIRED
     if errors:
         raise CaseInputError(errors)
     before = registration.status.value
@@ -397,7 +493,7 @@ async def decide(
     registration.overdue_since = None
     if registration.commitment is not None:
         registration.commitment.outcome = CommitmentOutcome(commitment)
-    await session.flush()  # the UPDATE checks the version column: a concurrent decision fails here
+    await _save(session, registration, seen_event)
     await _event(
         session, registration, registration.status.value, "staff",
         {"reason": registration.rejection_reason, "note": registration.decision_note},
@@ -444,14 +540,17 @@ async def end_registration(
     errors: dict[str, object] = {}
     end_reason = END_REASONS.get(reason)
     if end_reason is None:
-        errors["end_reason"] = REASON_REQUIRED
+        errors["end_reason"] = END_REASON_REQUIRED
     day = _end_date(end_date, today)
     if day is None:
-        errors["end_date"] = DATE_INVALID
+        errors["end_date"] = END_DATE_INVALID
     if not note.strip():
-        errors["end_note"] = NOTE_REQUIRED
+        errors["end_note"] = END_NOTE_REQUIRED
     if end_reason is not None and end_reason.needs_reference and not reference.strip():
         errors["end_reference"] = REFERENCE_REQUIRED
+    fields.check_lengths(
+        errors, {"end_note": (note.strip(), fields.NOTE_MAX), "end_reference": (reference.strip(), END_REFERENCE_MAX)}
+    )
     if errors:
         raise CaseInputError(errors)
     assert end_reason is not None
@@ -462,7 +561,7 @@ async def end_registration(
     registration.end_reference = reference.strip() or None
     registration.ended_at = utcnow()
     registration.ended_by = scope.staff_id
-    await session.flush()
+    await _save(session, registration, seen_event)
     await _settle_proposals(session, scope, registration.id, end_reason.code)
     await _event(session, registration, "ended", "staff", {"reason": end_reason.code, "date": day.isoformat()})
     await audit.record(
@@ -478,14 +577,18 @@ async def end_registration(
 
 async def _settle_proposals(session: AsyncSession, scope: Scope, registration_id: int, reason: str) -> None:
     """Once a registration ends, its open proposals are settled: the one acted on is confirmed."""
-    for proposal in await session.scalars(
-        select(StatusProposal).where(
-            StatusProposal.registration_id == registration_id, StatusProposal.state == ProposalState.OPEN
+    # One conditional UPDATE: a proposal dismissed at this same moment by someone else stays dismissed.
+    await session.execute(
+        update(StatusProposal)
+        .where(StatusProposal.registration_id == registration_id, StatusProposal.state == ProposalState.OPEN)
+        .values(
+            state=case((StatusProposal.reason == reason, ProposalState.CONFIRMED.value),
+                       else_=ProposalState.DISMISSED.value),
+            decided_by=scope.staff_id,
+            decided_at=utcnow(),
         )
-    ):
-        proposal.state = ProposalState.CONFIRMED if proposal.reason == reason else ProposalState.DISMISSED
-        proposal.decided_by = scope.staff_id
-        proposal.decided_at = utcnow()
+        .execution_options(synchronize_session="fetch")
+    )  # fmt: skip
 
 
 async def reverse_end(
@@ -495,7 +598,9 @@ async def reverse_end(
     if not scope.is_admin:
         raise NotAllowed()
     if not why.strip():
-        raise CaseInputError({"why": NOTE_REQUIRED})
+        raise CaseInputError({"why": REVERSE_WHY_REQUIRED})
+    if (too_long := fields.too_long(why.strip(), fields.NOTE_MAX)) is not None:
+        raise CaseInputError({"why": too_long})
     registration = await _case(session, scope, number)
     await _check_version(session, registration, version, seen_event)
     if registration.status not in (RegistrationStatus.EMPLOYED, RegistrationStatus.EXITED):
@@ -506,8 +611,7 @@ async def reverse_end(
     registration.end_reference = None
     registration.end_note = ""
     try:
-        async with session.begin_nested():
-            await session.flush()
+        await _save(session, registration, seen_event)
     except IntegrityError:
         raise CaseInputError({"why": ANOTHER_OPEN}) from None
     await _event(session, registration, "reversed", "staff", {"why": why.strip(), **before})
@@ -538,12 +642,13 @@ async def transfer(
     if to_area == registration.county_code or await session.get(ServiceArea, to_area) is None:
         errors["to_area"] = AREA_INVALID
     if not note.strip():
-        errors["transfer_note"] = NOTE_REQUIRED
+        errors["transfer_note"] = TRANSFER_NOTE_REQUIRED
+    fields.check_lengths(errors, {"transfer_note": (note.strip(), fields.NOTE_MAX)})
     if errors:
         raise CaseInputError(errors)
     from_area = registration.county_code
     registration.county_code = to_area
-    await session.flush()
+    await _save(session, registration, seen_event)
     await _event(session, registration, "transferred", "staff", {"from": from_area, "to": to_area})
     await audit.record(
         session, scope.actor, "case.transfer", "registration", number, {"county": [from_area, to_area], "note": note}
@@ -592,13 +697,14 @@ async def record_contact(
     errors: dict[str, object] = {}
     when = _end_date(day, today)
     if when is None:
-        errors["contact_day"] = DATE_INVALID
+        errors["contact_day"] = CONTACT_DAY_INVALID
     if kind not in CONTACT_KINDS:
-        errors["contact_kind"] = REASON_REQUIRED
+        errors["contact_kind"] = CONTACT_KIND_REQUIRED
     if channel not in CONTACT_CHANNELS:
-        errors["contact_channel"] = REASON_REQUIRED
+        errors["contact_channel"] = CONTACT_CHANNEL_REQUIRED
     if result not in CONTACT_RESULTS:
-        errors["contact_result"] = REASON_REQUIRED
+        errors["contact_result"] = CONTACT_RESULT_REQUIRED
+    fields.check_lengths(errors, {"contact_note": (note.strip(), fields.NOTE_MAX)})
     if errors:
         raise CaseInputError(errors)
     assert when is not None
@@ -638,7 +744,7 @@ _DETAIL_LABELS = {
     "since": _l("Since"),
     "ended": _l("Insured job ended"),
     "filings": _l("Filings on record"),
-    "checked": _l("Checked"),
+    "checked": _l("Looked for"),
     "simulated": _l("Answer from the simulator"),
     "note": _l("Note"),
 }
@@ -652,6 +758,15 @@ _FINDINGS = {
     "deceased": _l("recorded as deceased"),
     "student": _l("enrolled as a student"),
 }
+# What the big-data platform looked for when it found nothing: the kind of record, never a fact
+# about the person ("recorded as deceased" beside "Match" read as if the person had died).
+_LOOKED_FOR = {
+    "deceased": _l("death records"),
+    "pension": _l("basic pension payments"),
+    "business_owner": _l("business licences"),
+    "student": _l("student enrolment"),
+}
+NOTHING_FOUND = _l("nothing found")
 
 
 def describe(detail: dict[str, Any]) -> list[tuple[str, str]]:
@@ -666,7 +781,12 @@ def describe(detail: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         if english and f"{key}_en" in detail and detail[f"{key}_en"]:
             value = detail[f"{key}_en"]
-        if key in ("reason", "other_reasons", "checked"):
+        if key == "checked":
+            rows.append((str(_DETAIL_LABELS["reason"]), str(NOTHING_FOUND)))
+            if not value:
+                continue
+            value = [str(_LOOKED_FOR.get(v, v)) for v in value]
+        elif key in ("reason", "other_reasons"):
             items = value if isinstance(value, list) else [value]
             value = [str(_FINDINGS.get(v, v)) for v in items]
         rows.append((str(_DETAIL_LABELS.get(key, key)), plain(value)))

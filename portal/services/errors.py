@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from portal.services.audit import Actor
+
 
 class DomainError(Exception):
     """A rule said no; `message` is shown to the user (a lazy, translatable string)."""
@@ -18,3 +23,14 @@ class NotFound(DomainError):
 
 class RateLimited(DomainError):
     pass
+
+
+class OutOfScope(NotFound):
+    """Staff asked for something outside their county: answered as not found, and audited all the same
+    (the request's own transaction is rolled back, so the entry is written apart from it)."""
+
+    def __init__(self, actor: Actor, target_type: str, target_id: str) -> None:
+        super().__init__("out of scope")
+        self.actor = actor
+        self.target_type = target_type
+        self.target_id = target_id

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.sms import SmsGateway
@@ -20,8 +21,8 @@ from portal.models import (
     StatusProposal,
 )
 from portal.models.base import utcnow
-from portal.services import audit, casework, paging
-from portal.services.errors import NotFound
+from portal.services import audit, casework, fields, paging
+from portal.services.errors import NotFound, OutOfScope
 from portal.services.staff import Scope
 
 PAGE_SIZE = 25
@@ -34,6 +35,7 @@ RESIDENT_REPORTS = {
 REPORT_REQUIRED = _l("Select what has changed")
 DETAIL_REQUIRED = _l("Tell us the employer, the business or the income")
 DATE_REQUIRED = _l("Enter the date it started, like 2026-11-20")
+DETAIL_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,15 @@ async def open_proposals(session: AsyncSession, scope: Scope, page: int = 1) -> 
 
 
 async def _proposal(session: AsyncSession, scope: Scope, proposal_id: int) -> tuple[StatusProposal, Registration]:
-    proposal = await session.get(StatusProposal, proposal_id)
+    # A number beyond the database's integers names no proposal: ask for none rather than fail.
+    proposal = await session.get(StatusProposal, proposal_id) if fields.db_int(proposal_id) is not None else None
     if proposal is None or proposal.state is not ProposalState.OPEN:
         raise NotFound()
     registration = await session.get(Registration, proposal.registration_id)
-    if registration is None or not scope.covers(registration.county_code):
+    if registration is None:
         raise NotFound()
+    if not scope.covers(registration.county_code):
+        raise OutOfScope(scope.actor, "proposal", str(proposal_id))
     return proposal, registration
 
 
@@ -105,12 +110,21 @@ async def dismiss(session: AsyncSession, scope: Scope, proposal_id: int, *, note
     if not scope.can_act:
         raise casework.NotAllowed()
     if not note.strip():
-        raise casework.CaseInputError({"note": casework.NOTE_REQUIRED})
+        raise casework.CaseInputError({"note": casework.DISMISS_NOTE_REQUIRED})
+    if (too_long := fields.too_long(note.strip(), fields.NOTE_MAX)) is not None:
+        raise casework.CaseInputError({"note": too_long})
     proposal, registration = await _proposal(session, scope, proposal_id)
-    proposal.state = ProposalState.DISMISSED
-    proposal.decided_by = scope.staff_id
-    proposal.decided_at = utcnow()
-    proposal.detail = {**proposal.detail, "dismissed_because": note.strip()}
+    # Dismissed only if still open when the UPDATE runs: of two staff settling it at once, one does.
+    settled = await session.scalar(
+        update(StatusProposal)
+        .where(StatusProposal.id == proposal.id, StatusProposal.state == ProposalState.OPEN)
+        .values(state=ProposalState.DISMISSED, decided_by=scope.staff_id, decided_at=utcnow(),
+                detail={**proposal.detail, "dismissed_because": note.strip()})
+        .returning(StatusProposal.id)
+        .execution_options(synchronize_session="fetch")
+    )  # fmt: skip
+    if settled is None:
+        raise NotFound()
     await audit.record(
         session, scope.actor, "proposal.dismiss", "registration", registration.number,
         {"reason": proposal.reason, "note": note.strip()},
@@ -133,6 +147,7 @@ async def resident_report(
         errors["kind"] = REPORT_REQUIRED
     if not detail.strip():
         errors["detail"] = DETAIL_REQUIRED
+    fields.check_lengths(errors, {"detail": (detail.strip(), DETAIL_MAX)})
     try:
         day = date.fromisoformat(started.strip())
         if day > today:
@@ -142,7 +157,7 @@ async def resident_report(
     if errors:
         raise casework.CaseInputError(errors)
     reason = RESIDENT_REPORTS[kind][0]
-    data = {"kind": kind, "detail": detail.strip()[:200], "started": started.strip()}
+    data = {"kind": kind, "detail": detail.strip(), "started": started.strip()}
     proposal = await session.scalar(
         select(StatusProposal).where(
             StatusProposal.registration_id == registration.id,
@@ -152,7 +167,20 @@ async def resident_report(
     )
     if proposal is None:
         proposal = StatusProposal(registration_id=registration.id, reason=reason, source="resident", detail=data)
-        session.add(proposal)
+        try:
+            async with session.begin_nested():  # the unique index on open proposals decides a double report
+                session.add(proposal)
+        except IntegrityError:
+            proposal = await session.scalar(
+                select(StatusProposal).where(
+                    StatusProposal.registration_id == registration.id,
+                    StatusProposal.reason == reason,
+                    StatusProposal.state == ProposalState.OPEN,
+                )
+            )
+            if proposal is None:
+                raise
+            proposal.detail = data
     else:  # reported again: keep one proposal with the newest details
         proposal.detail = data
     session.add(RegistrationEvent(registration_id=registration.id, kind="resident_reported", actor="resident",

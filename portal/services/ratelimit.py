@@ -1,29 +1,59 @@
-"""Fixed-window rate limits over a Litestar store (memory here, Redis when configured)."""
+"""Rate limits: the `limits` library's moving-window limiter, in memory for one process or in Redis for many.
+
+A `hit` counts and answers in one atomic step (a Lua script in Redis; no await between the read and the
+write in memory), so with N simultaneous attempts exactly `limit` are let through."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
-from litestar.stores.base import Store
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 
 
-def _key(bucket: str, subject: str) -> str:
+@dataclass(frozen=True)
+class Rule:
+    """At most `limit` attempts per subject in any `window_seconds`."""
+
+    bucket: str
+    limit: int
+    window_seconds: int
+
+    @property
+    def item(self) -> RateLimitItemPerSecond:
+        return RateLimitItemPerSecond(self.limit, self.window_seconds, namespace=self.bucket)
+
+
+def _subject(parts: tuple[str, ...]) -> str:
     # Subjects can be phone numbers: only a hash goes into the store's keys.
-    return f"rl:{bucket}:{hashlib.sha256(subject.encode()).hexdigest()[:32]}"
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
-async def hit(store: Store, bucket: str, subject: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one attempt; False when the limit for this window is already used up."""
-    key = _key(bucket, subject)
-    raw = await store.get(key)
-    count = int(raw) if raw else 0
-    if count >= limit:
-        return False
-    # The window starts at the first attempt; later hits keep its expiry roughly in place.
-    ttl = await store.expires_in(key) if raw else None
-    await store.set(key, str(count + 1), expires_in=ttl if ttl and ttl > 0 else window_seconds)
-    return True
+class Limiter:
+    def __init__(self, storage: Storage, pool: ConnectionPool | None = None) -> None:
+        self.storage = storage
+        self._pool = pool
+        self._strategy = MovingWindowRateLimiter(storage)
+
+    async def hit(self, rule: Rule, *subject: str) -> bool:
+        """Count one attempt; False (and not counted) when `rule.limit` were made in the last window."""
+        return await self._strategy.hit(rule.item, _subject(subject))
+
+    async def reset(self, rule: Rule, *subject: str) -> None:
+        await self._strategy.clear(rule.item, _subject(subject))
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
 
 
-async def reset(store: Store, bucket: str, subject: str) -> None:
-    await store.delete(_key(bucket, subject))
+def make_limiter(redis_url: str | None, prefix: str) -> Limiter:
+    if redis_url:
+        # Our own pool, so that the app can close its connections when it stops.
+        pool = ConnectionPool.from_url(redis_url)
+        storage = RedisStorage(redis_url, implementation="redispy", key_prefix=f"{prefix}:limits", connection_pool=pool)
+        return Limiter(storage, pool)
+    return Limiter(MemoryStorage())

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,13 +51,16 @@ DECISION_WORKING_DAYS = 3  # 人社厅发〔2020〕79号: a complete application
 COMMITMENT_VERSION = "v1"
 DATA_DIR = Path(__file__).parent.parent / "data"
 DONE = "_done"
+# A timeline event on an open registration whose ID number another account typed: staff check
+# whether someone is misusing the identity (issue 6, 17).
+IDENTITY_CLAIMED = "identity_claimed"
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why the application cannot go on, with what the page needs to explain it."""
 
-    kind: str  # age, employed, already_registered, no_zhanjiang_link
+    kind: str  # age, employed, already_registered, identity_in_use, no_zhanjiang_link
     step: str
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -172,7 +176,7 @@ async def save_step(
     if errors:
         return StepOutcome(values, errors)
     answers.update(values)
-    refusal = await _check_after(session, cipher, social_insurance, step.key, answers, today)
+    refusal = await _check_after(session, cipher, social_insurance, account_id, step.key, answers, today)
     done = [k for k in answers.get(DONE, []) if k != step.key]
     if refusal is None:
         done.append(step.key)
@@ -207,7 +211,11 @@ def check_age(answers: Mapping[str, Any], today: date, *, step: str) -> Refusal 
     )
 
 
-async def check_not_registered(session: AsyncSession, cipher: Cipher, answers: Mapping[str, Any]) -> Refusal | None:
+async def check_not_registered(
+    session: AsyncSession, cipher: Cipher, answers: Mapping[str, Any], account_id: int
+) -> Refusal | None:
+    """One open registration per person. If it is another account's, this account learns nothing
+    about it (whose, where, which number): it is sent to the agency, and staff are told."""
     if not answers.get("id_number"):
         return None
     open_registration = await session.scalar(
@@ -220,11 +228,39 @@ async def check_not_registered(session: AsyncSession, cipher: Cipher, answers: M
     )
     if open_registration is None:
         return None
-    return Refusal(
-        "already_registered",
-        "identity",
-        {"county": open_registration.county_code, "status": open_registration.status.value},
+    if open_registration.account_id == account_id:
+        return Refusal("already_registered", "identity", {"number": open_registration.number})
+    await flag_identity_claim(session, open_registration.id, account_id)
+    return Refusal("identity_in_use", "identity")
+
+
+async def flag_identity_claim(session: AsyncSession, registration_id: int, account_id: int) -> None:
+    """Mark the registration for staff, once per account however often the number is typed again."""
+    # PostgreSQL: two requests at once must not both find no flag and both add one, so they queue
+    # on the registration's row (NO KEY UPDATE, so staff adding events to it are not held up).
+    # SQLite ignores this, but takes one writer at a time, and the INSERT below checks and writes
+    # in one statement.
+    await session.execute(
+        select(Registration.id).where(Registration.id == registration_id).with_for_update(key_share=True)
     )
+    already = (
+        select(RegistrationEvent.id)
+        .where(
+            RegistrationEvent.registration_id == registration_id,
+            RegistrationEvent.kind == IDENTITY_CLAIMED,
+            RegistrationEvent.detail["account_id"].as_integer() == account_id,
+        )
+        .exists()
+    )
+    events = RegistrationEvent.__table__
+    row = select(
+        sa.literal(registration_id, sa.Integer),
+        sa.literal(utcnow(), events.c.at.type),
+        sa.literal(IDENTITY_CLAIMED, sa.String),
+        sa.literal("system", sa.String),
+        sa.literal({"account_id": account_id}, events.c.detail.type),
+    ).where(~already)
+    await session.execute(sa.insert(events).from_select(["registration_id", "at", "kind", "actor", "detail"], row))
 
 
 async def check_not_employed(social_insurance: SocialInsurance, answers: Mapping[str, Any]) -> Refusal | None:
@@ -256,12 +292,13 @@ async def _check_after(
     session: AsyncSession,
     cipher: Cipher,
     social_insurance: SocialInsurance,
+    account_id: int,
     key: str,
     answers: Answers,
     today: date,
 ) -> Refusal | None:
     if key == "identity":
-        return await check_not_registered(session, cipher, answers) or check_age(answers, today, step=key)
+        return await check_not_registered(session, cipher, answers, account_id) or check_age(answers, today, step=key)
     if key == "pension":
         return check_age(answers, today, step=key)
     if key == "residence":
@@ -310,9 +347,14 @@ async def _person(session: AsyncSession, cipher: Cipher, answers: Mapping[str, A
             sex=answers["sex"],
             birth_date=date.fromisoformat(answers["birth_date"]),
         )
-        session.add(person)
-    else:
-        person.name = answers["name"]
+        try:
+            async with session.begin_nested():  # the unique id_hash decides between simultaneous submits
+                session.add(person)
+        except IntegrityError:
+            person = await session.scalar(select(Person).where(Person.id_hash == id_hash))
+            if person is None:  # pragma: no cover - the row that won cannot vanish inside our transaction
+                raise
+    person.name = answers["name"]
     await session.flush()
     return person
 
@@ -350,12 +392,14 @@ async def submit(
     if upcoming is not None:
         raise Incomplete(upcoming.key)
     refusal = (
-        await check_not_registered(session, cipher, answers)
+        await check_not_registered(session, cipher, answers, account_id)
         or check_age(answers, today, step="pension" if answers.get("sex") == "F" else "identity")
         or check_zhanjiang_link(answers)
         or await check_not_employed(social_insurance, answers)
     )
     if refusal is not None:
+        if refusal.kind == "already_registered":  # a double submit whose twin committed first
+            raise AlreadySubmitted(refusal.detail["number"])
         raise Refused(refusal)
     if answers.get("county") not in county_options(answers):
         raise Incomplete("place")

@@ -10,6 +10,7 @@ from typing import Any
 
 from portal.i18n import _l
 from portal.rules.idnumber import IdError, InvalidId, parse_id
+from portal.services import fields
 
 OUTSIDE = "outside"
 NONE_MISSING = "none"
@@ -82,7 +83,6 @@ ID_MESSAGES = {
     IdError.CHECK_DIGIT: _l("This ID number is not valid: check that every character is right"),
 }
 NAME_INVALID = _l("Enter your name in Chinese characters or letters, as on your ID card")
-TOO_LONG = _l("This answer is too long")
 CHOICE_INVALID = _l("Select one of the options")
 PHONE_INVALID = _l("Enter a mainland mobile number of 11 digits, like 13812345678")
 DATE_INVALID = _l("Enter a real date, like 2026-10-31")
@@ -506,8 +506,8 @@ def validate_step(
             if f.required:
                 errors[f.name] = REQUIRED[f.name]
             continue
-        if len(text) > f.max_length:
-            errors[f.name] = TOO_LONG
+        if (too_long := fields.too_long(text, f.max_length)) is not None:
+            errors[f.name] = too_long
         elif f.kind == "radio" and text not in {c.value for c in f.choices}:
             errors[f.name] = CHOICE_INVALID
 
@@ -531,6 +531,10 @@ def _check_identity(values: Answers, errors: Errors, answers: Mapping[str, Any],
             errors["id_number"] = ID_MESSAGES[exc.error]
         else:
             values.update(id_number=info.id, sex=info.sex, birth_date=info.birth_date.isoformat())
+    if "id_number" in errors:
+        # Nothing is known about a number that is not valid: the page must not go on showing the
+        # sex and birth date of the number saved before.
+        values.update(sex="", birth_date="")
 
 
 def _check_contact(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:

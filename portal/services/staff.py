@@ -10,22 +10,25 @@ from dataclasses import dataclass
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.crypto import Cipher
 from portal.i18n import _l
 from portal.models import ServiceArea, StaffRole, StaffUser
 from portal.models.base import utcnow
+from portal.services import fields
 from portal.services.accounts import password_problems
 from portal.services.audit import Actor
 from portal.services.errors import DomainError, NotFound
+from portal.services.ratelimit import Limiter, Rule
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 TOTP_PURPOSE = "staff-totp"
 ISSUER = "Zhanjiang Employment Services"
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
+FULL_NAME_MAX = 60  # the column's size
 
 USERNAME_INVALID = _l("A user name has 3 to 40 lower-case letters, digits, dots, dashes or underscores")
 USERNAME_TAKEN = _l("This user name is already taken")
@@ -119,6 +122,8 @@ def _accept(secret: str, code: str, last_step: int | None, now: float | None) ->
     totp = pyotp.TOTP(secret)
     now = time.time() if now is None else now
     code = code.strip().replace(" ", "")
+    if not code.isascii():  # compare_digest raises TypeError on other text
+        return None
     for drift in (0, -1, 1):
         step = int(now // totp.interval) + drift
         if secrets.compare_digest(totp.at(step * totp.interval), code) and (last_step is None or step > last_step):
@@ -126,15 +131,25 @@ def _accept(secret: str, code: str, last_step: int | None, now: float | None) ->
     return None
 
 
-def check_totp(cipher: Cipher, user: StaffUser, code: str, now: float | None = None) -> bool:
+async def check_totp(
+    session: AsyncSession, cipher: Cipher, user: StaffUser, code: str, now: float | None = None
+) -> bool:
+    """A valid code is accepted once: the statement that records its time step refuses a step already used,
+    so two requests with the same code cannot both sign in."""
     if user.totp_cipher is None:
         return False
     secret = cipher.decrypt(user.totp_cipher, TOTP_PURPOSE).decode()
-    step = _accept(secret, code, user.totp_last_step, now)
+    step = _accept(secret, code, None, now)
     if step is None:
         return False
-    user.totp_last_step = step
-    return True
+    recorded = await session.scalar(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step)
+        .returning(StaffUser.id)
+        .execution_options(synchronize_session=False)
+    )
+    return recorded is not None
 
 
 def enable_totp(cipher: Cipher, user: StaffUser, secret: str, code: str, now: float | None = None) -> bool:
@@ -162,6 +177,7 @@ async def create(
         errors["username"] = USERNAME_TAKEN
     if not full_name.strip():
         errors["full_name"] = NAME_NEEDED
+    fields.check_lengths(errors, {"full_name": (full_name.strip(), FULL_NAME_MAX)})
     if problems := password_problems(password):
         errors["password"] = problems[0]
     if role.is_city and area_code:
@@ -215,3 +231,23 @@ async def set_password(session: AsyncSession, username: str, password: str) -> S
     user = await by_username(session, username)
     user.password_hash = hash_password(password)
     return user
+
+
+# ---- rate limits --------------------------------------------------------------------------------
+# As for residents: per user name and address, per address, and per user name from everywhere (for 15
+# minutes at most; a city administrator can also set a new password). Two-factor codes: 10 per 15 minutes.
+
+LOGIN_WINDOW = 15 * 60
+TOTP_RULE = Rule("staff-totp", 10, LOGIN_WINDOW)
+
+
+async def may_try_login(limiter: Limiter, per_15min: int, username: str, address: str) -> bool:
+    return (
+        await limiter.hit(Rule("staff-login-ip", per_15min * 5, LOGIN_WINDOW), address)
+        and await limiter.hit(Rule("staff-login-pair", per_15min, LOGIN_WINDOW), username, address)
+        and await limiter.hit(Rule("staff-login-user", per_15min * 3, LOGIN_WINDOW), username)
+    )
+
+
+async def may_try_code(limiter: Limiter, username: str) -> bool:
+    return await limiter.hit(TOTP_RULE, username)

@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.clock import local_today
-from portal.models import Commitment, CommitmentText, Registration, RegistrationDraft, RegistrationStatus
+from portal.models import (
+    Commitment,
+    CommitmentText,
+    Registration,
+    RegistrationDraft,
+    RegistrationEvent,
+    RegistrationStatus,
+)
 from portal.rules.pension import PensionCategory, pension_date
 from tests.conftest import make_id, post_form
 from tests.residents import ZHANG_SAN, answer, fill_in, sign_up, submit
@@ -208,17 +215,74 @@ async def test_person_in_active_employment_is_told_why_and_whom_to_contact(clien
     assert (await client.get("/register/check", follow_redirects=False)).headers["location"].endswith("/employment")
 
 
-async def test_second_open_registration_for_the_same_person_is_refused(client, services) -> None:
+async def _claims(db) -> list[RegistrationEvent]:
+    return list(await db.scalars(select(RegistrationEvent).where(RegistrationEvent.kind == "identity_claimed")))
+
+
+async def test_id_number_of_another_accounts_registration_sends_to_the_agency_and_flags_the_case(
+    client, services, db
+) -> None:
     await sign_up(client, services, "13900000014")
     await fill_in(client, ZHANG_SAN)
-    assert (await submit(client)).status_code == 303
-    await client.post("/account/logout", data={}, follow_redirects=False)
+    number = (await submit(client)).headers["location"].rsplit("/", 1)[1]
     client.cookies.clear()
     await sign_up(client, services, "13900000015")
     await post_form(client, "/register/start", {}, page="/register")
-    response = await answer(client, "identity", ZHANG_SAN["identity"])
+    typed = {**ZHANG_SAN["identity"], "name": "李四"}
+    response = await answer(client, "identity", typed)
     assert response.status_code == 200
+    assert "12333" in response.text
     assert "/agencies" in response.text
+    # Not "you are already registered", and nothing about the registration: no number, name or county.
+    assert "您已办理失业登记" not in response.text
+    assert "already registered" not in response.text
+    for secret in (number, "张三", "霞山"):
+        assert secret not in response.text
+    client.cookies.set("lang", "en")
+    english = await answer(client, "identity", typed)
+    assert "Contact a registration agency to go on" in english.text
+    assert "Your ID card" in english.text  # what to bring
+
+    [claim] = await _claims(db)  # typed twice, flagged once
+    registration = await db.scalar(select(Registration).where(Registration.number == number))
+    assert claim.registration_id == registration.id
+    client.cookies.clear()
+    await sign_up(client, services, "13900000023")
+    await post_form(client, "/register/start", {}, page="/register")
+    await answer(client, "identity", typed)
+    assert len(await _claims(db)) == 2  # once per account
+
+
+async def test_eight_simultaneous_tries_from_one_account_flag_the_case_once(client, services, db) -> None:
+    import asyncio
+
+    await sign_up(client, services, "13900000024")
+    await fill_in(client, ZHANG_SAN)
+    await submit(client)
+    client.cookies.clear()
+    await sign_up(client, services, "13900000025")
+    await post_form(client, "/register/start", {}, page="/register")
+    page = await client.get("/register/step/identity")
+    token = page.text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = {**ZHANG_SAN["identity"], "_csrf_token": token}
+    responses = await asyncio.gather(*(client.post("/register/step/identity", data=form) for _ in range(8)))
+    assert [r.status_code for r in responses] == [200] * 8
+    assert len(await _claims(db)) == 1
+
+
+async def test_an_invalid_id_number_shows_nothing_of_the_number_saved_before(client, services) -> None:
+    await sign_up(client, services, "13900000026")
+    await fill_in(client, ZHANG_SAN, until="contact")
+    client.cookies.set("lang", "en")
+    saved = await client.get("/register/step/identity")
+    assert "From your ID number" in saved.text.split('id="id-preview"', 1)[1].split("</div>", 1)[0]
+    for wrong in ("440802199001010017", "44080219900101001", ""):
+        response = await answer(client, "identity", {**ZHANG_SAN["identity"], "id_number": wrong})
+        assert response.status_code == 200
+        assert 'id="id_number-error"' in response.text
+        preview = response.text.split('id="id-preview"', 1)[1].split("</div>", 1)[0]
+        assert "From your ID number" not in preview, (wrong, preview)
+        assert "1990" not in preview, (wrong, preview)
 
 
 async def test_double_submit_creates_one_registration(client, services, db) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEntry, InboxMessage, OutboxMessage, Registration, RegistrationStatus, Verification
-from tests.conftest import post_form
+from tests.conftest import make_id, post_form
 from tests.staffing import create_named_staff, make_case, sign_in_staff
 
 
@@ -23,7 +25,7 @@ async def _state(client, number: str) -> dict[str, str]:
 
 
 async def test_reviewer_compares_and_registers_a_deferred_case(client, services, db, named_staff) -> None:
-    case = await make_case(db, services, missing=["termination_proof"])
+    case = await make_case(db, services, missing=["termination_proof"], compared=False)
     await sign_in_staff(client, "chikan_reviewer")
     queue = await client.get("/staff")
     assert case.number in queue.text
@@ -90,6 +92,28 @@ async def test_other_countys_case_is_not_found(client, services, db, named_staff
     await sign_in_staff(client, "xiashan_reviewer")
     assert (await client.get(f"/staff/cases/{case.number}")).status_code == 404
     assert case.number not in (await client.get("/staff")).text
+
+
+async def test_an_attempt_on_another_countys_case_is_audited(client, services, db, named_staff) -> None:
+    case = await make_case(db, services, county="440802")
+    await sign_in_staff(client, "xiashan_reviewer")
+    assert (await client.get(f"/staff/cases/{case.number}")).status_code == 404
+    token = (await client.get("/staff")).text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+    posted = await client.post(f"/staff/cases/{case.number}/decide", data={"outcome": "reject", "_csrf_token": token})
+    assert posted.status_code == 404
+    attempts = (
+        await db.execute(
+            select(AuditEntry.username, AuditEntry.area_code, AuditEntry.target_id, AuditEntry.changes)
+            .where(AuditEntry.action == "case.out_of_scope").order_by(AuditEntry.id)
+        )
+    ).all()  # fmt: skip
+    assert [(a.username, a.area_code, a.target_id) for a in attempts] == [
+        ("xiashan.reviewer", "440803", case.number)
+    ] * 2
+    assert [a.changes["path"] for a in attempts] == [
+        f"/staff/cases/{case.number}",
+        f"/staff/cases/{case.number}/decide",
+    ]
 
 
 async def test_city_admin_needs_two_factor_sign_in(client, named_staff) -> None:
@@ -195,3 +219,150 @@ async def test_staff_sessions_have_their_own_cookie_with_a_30_minute_idle_timeou
     # Every request renews it: the timeout counts from the last action, not from sign-in.
     again = await client.get("/staff")
     assert any(c.startswith("staff_session=") for c in again.headers.get_list("set-cookie"))
+
+
+# ---- issue 6, points 13 and 16: the decision form over HTTP ------------------------------------------------------
+
+
+def _summary(html: str) -> list[tuple[str, str]]:
+    """(field, message) pairs of the error summary, in order."""
+    block = html.split('class="error-summary"', 1)[1].split("</ul>", 1)[0]
+    return [
+        (link.split('"', 1)[0], link.split(">", 1)[1].split("</a>", 1)[0].strip())
+        for link in block.split('href="#')[1:]
+    ]
+
+
+def _section(html: str, start: str, end: str = "<h2") -> str:
+    return html.split(start, 1)[1].split(end, 1)[0]
+
+
+async def test_case_page_says_why_register_is_not_possible_before_a_comparison(client, services, db, named_staff):
+    case = await make_case(db, services, compared=False)
+    await sign_in_staff(client, "chikan_reviewer")
+    client.cookies.set("lang", "en")
+    page = await client.get(f"/staff/cases/{case.number}")
+    decide_form = _section(page.text, f'action="/staff/cases/{case.number}/decide"', "</form>")
+    assert 'value="register"' not in decide_form
+    assert 'value="reject"' in decide_form
+    assert "once a data comparison or a field investigation is recorded" in decide_form
+    # A page opened before the rule (or a hand-made post) gets the reason next to the field, not a failure.
+    state = await _state(client, case.number)
+    refused = await post_form(client, f"/staff/cases/{case.number}/decide", {**state, "outcome": "register"},
+                              page=f"/staff/cases/{case.number}")  # fmt: skip
+    assert refused.status_code == 200
+    assert _summary(refused.text) == [
+        ("outcome", "To register, first run the data comparisons or record a field investigation")
+    ]
+    assert 'id="outcome-error"' in refused.text
+    await post_form(client, f"/staff/cases/{case.number}/compare", {}, page=f"/staff/cases/{case.number}")
+    compared = await client.get(f"/staff/cases/{case.number}")
+    assert 'value="register"' in _section(compared.text, f'action="/staff/cases/{case.number}/decide"', "</form>")
+
+
+async def test_empty_decision_names_each_field_once_with_its_own_message(client, services, db, named_staff) -> None:
+    case = await make_case(db, services, missing=["termination_proof"])
+    await sign_in_staff(client, "chikan_reviewer")
+    client.cookies.set("lang", "en")
+    state = await _state(client, case.number)
+    empty = await post_form(client, f"/staff/cases/{case.number}/decide", state, page=f"/staff/cases/{case.number}")
+    assert empty.status_code == 200
+    assert _summary(empty.text) == [
+        ("outcome", "Select a decision"),
+        ("commitment", "Select whether the credit commitment was kept"),
+    ]
+    no_note = await post_form(
+        client, f"/staff/cases/{case.number}/decide", {**state, "outcome": "reject", "reason": "other",
+                                                       "commitment": "kept"},
+        page=f"/staff/cases/{case.number}",
+    )  # fmt: skip
+    [(field, message)] = _summary(no_note.text)
+    assert field == "note"
+    label = no_note.text.split('<label class="label" for="note">', 1)[1].split("</label>", 1)[0]
+    assert label == "Note to the applicant"
+    assert label.lower() in message.lower()
+
+
+async def test_papers_not_supplied_is_offered_only_for_a_deferred_application(client, services, db, named_staff):
+    complete = await make_case(db, services, phone="13300000051", id_number=make_id(date(1991, 5, 5), "M"))
+    deferred = await make_case(db, services, phone="13300000052", id_number=make_id(date(1992, 5, 5), "M"),
+                               missing=["id_card"])  # fmt: skip
+    await sign_in_staff(client, "chikan_reviewer")
+    complete_page = await client.get(f"/staff/cases/{complete.number}")
+    deferred_page = await client.get(f"/staff/cases/{deferred.number}")
+    assert 'name="reason" type="radio" value="papers"' not in complete_page.text
+    assert 'name="reason" type="radio" value="papers"' in deferred_page.text
+
+
+async def test_contacts_table_heads_its_columns_with_what_they_hold(client, services, db, named_staff) -> None:
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_reviewer")
+    await post_form(client, f"/staff/cases/{case.number}/compare", {}, page=f"/staff/cases/{case.number}")
+    state = await _state(client, case.number)
+    await post_form(client, f"/staff/cases/{case.number}/decide", {**state, "outcome": "register"},
+                    page=f"/staff/cases/{case.number}")  # fmt: skip
+    form = {"contact_day": "2026-11-20", "contact_kind": "tracking", "contact_channel": "phone",
+            "contact_result": "reached", "contact_note": "回访已接通"}  # fmt: skip
+    await post_form(client, f"/staff/cases/{case.number}/contact", form, page=f"/staff/cases/{case.number}")
+    chinese = await client.get(f"/staff/cases/{case.number}")
+    contacts = chinese.text.split("回访已接通", 1)[0].rsplit("<table", 1)[1]
+    comparisons = _section(chinese.text, "<table", "</table>")
+    assert "比对结果" in comparisons  # the comparisons' result column
+    assert "比对结果" not in contacts
+    client.cookies.set("lang", "en")
+    english = await client.get(f"/staff/cases/{case.number}")
+    head = english.text.split("回访已接通", 1)[0].rsplit("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert [h.split("</th>", 1)[0] for h in head.split('<th scope="col">')[1:]] == [
+        "Date of the contact",
+        "Service or contact",
+        "Channel",
+        "Result of the contact",
+        "Note",
+    ]
+
+
+async def test_big_data_match_reads_nothing_found_not_a_list_of_facts(client, services, db, named_staff) -> None:
+    case = await make_case(db, services, compared=False)
+    await sign_in_staff(client, "chikan_reviewer")
+    client.cookies.set("lang", "en")
+    await post_form(client, f"/staff/cases/{case.number}/compare", {}, page=f"/staff/cases/{case.number}")
+    page = await client.get(f"/staff/cases/{case.number}")
+    big_data = page.text.split("Big-data platform", 1)[1].split("</tr>", 1)[0]
+    assert "tag-match" in big_data
+    assert "Finding: nothing found" in big_data
+    assert "recorded as deceased" not in big_data
+    assert "receives a basic pension" not in big_data
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        ("zh_CN", ["查看个案", "审核人员", "试图查看本辖区以外的个案", "访问地址"]),
+        ("en", ["Opened a case", "County reviewer", "Tried to open a case outside their area", "Address asked for"]),
+    ],
+)
+async def test_the_audit_search_reads_in_the_readers_language(client, services, db, named_staff, locale, words) -> None:
+    from portal import i18n
+
+    case = await make_case(db, services, county="440802")
+    await sign_in_staff(client, "chikan_reviewer")
+    await client.get(f"/staff/cases/{case.number}")
+    await sign_in_staff(client, "xiashan_reviewer")
+    await client.get(f"/staff/cases/{case.number}")
+    client.cookies.clear()
+    client.cookies.set(i18n.LANG_COOKIE, locale)
+    await sign_in_staff(client, "city_admin")
+    page = await client.get("/staff/audit")
+    assert page.status_code == 200
+    for word in words:
+        assert word in page.text, word
+    assert "case.view" in page.text  # the code stays beside the words, for searching
+
+
+async def test_an_audit_search_value_longer_than_its_column_is_said_beside_the_field(client, named_staff) -> None:
+    await sign_in_staff(client, "city_admin")
+    page = await client.get("/staff/audit", params={"username": "x" * 41, "action": "case.view"})
+    assert page.status_code == 200
+    assert 'id="username-error"' in page.text
+    assert "不能超过40个字符" in page.text
+    assert 'value="case.view"' in page.text  # what was typed is kept

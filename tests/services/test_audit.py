@@ -1,13 +1,16 @@
-"""The audit log: a hash chain that shows edits and deletions, masked personal numbers, search."""
+"""The audit log: keyed MACs sealed into a chain that shows edits, deletions and truncation; masked personal
+numbers; search."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import bindparam, text
+from sqlalchemy.exc import DBAPIError
 
 from portal.models import StaffRole
 from portal.models.base import UTCDateTime
@@ -25,24 +28,58 @@ PHONE = "13812345678"
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-async def _chain(db, length: int) -> list:
+async def _chain(db, length: int, *, sealed: bool = True) -> list:
     entries = [
         await audit.record(db, CHIKAN_CLERK, "registration.review", "registration", n, {"step": n})
         for n in range(length)
     ]
     await db.commit()
+    if sealed:
+        await _seal(db)
     return entries
 
 
-async def test_each_entry_links_to_the_hash_of_the_one_before(db) -> None:
+async def _seal(db, *, full: bool = False) -> audit.SealReport:
+    report = await audit.seal(db, full=full)
+    await db.commit()
+    return report
+
+
+async def _tamper(db, *statements: tuple[str, dict]) -> None:
+    """What someone with database access can do: set the append-only triggers aside, then change rows."""
+    from portal.models.audit import append_only_ddl, drop_append_only_ddl
+
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        await db.execute(text("SET LOCAL session_replication_role = replica"))
+    else:
+        for statement in drop_append_only_ddl(dialect):
+            await db.execute(text(statement))
+    for statement, params in statements:
+        await db.execute(text(statement), params)
+    if dialect != "postgresql":
+        for statement in append_only_ddl(dialect):
+            await db.execute(text(statement))
+    await db.commit()
+
+
+async def test_entries_are_written_with_a_keyed_mac_and_sealed_in_order(db) -> None:
     first = await audit.record(db, CHIKAN_CLERK, "registration.accept", "registration", 7)
     second = await audit.record(db, SYSTEM, "registration.overdue", "registration", 7, {"days": 3})
     await db.commit()
-
-    assert first.prev_hash == GENESIS
-    assert second.prev_hash == first.hash
-    assert second.hash != first.hash
+    assert first.mac != second.mac
     assert (second.username, second.role, second.staff_id, second.target_id) == ("system", "system", None, "7")
+
+    report = await _seal(db)
+    assert (report.sealed, report.head_seq, report.refused) == (2, 2, [])
+    seals = (await db.execute(text("SELECT seq, entry_id FROM audit_seals ORDER BY seq"))).all()
+    assert [tuple(row) for row in seals] == [(1, first.id), (2, second.id)]
+    assert (await _seal(db)).sealed == 0  # idempotent
+
+
+async def test_the_mac_needs_the_key(db) -> None:
+    fields = (MONDAY, "u", "clerk", None, "registration.accept", "registration", "7", {"a": 1})
+    assert audit.content_mac(b"k" * 32, *fields) != audit.content_mac(b"j" * 32, *fields)
 
 
 async def _staff_id(db, username: str, role: StaffRole, area_code: str | None) -> int:
@@ -109,23 +146,35 @@ def test_masking_copies_and_turns_dates_into_text() -> None:
     assert changes["ids"] == (ID_NUMBER,)
 
 
-def test_the_hash_covers_every_field_and_the_previous_hash() -> None:
-    fields = (GENESIS, MONDAY, "chikan_clerk", "clerk", "440802", "registration.accept", "registration", "7", {"a": 1})
-    base = audit.entry_hash(*fields)
+def test_the_mac_covers_every_field() -> None:
+    key = b"k" * 32
+    fields = (MONDAY, "chikan_clerk", "clerk", "440802", "registration.accept", "registration", "7", {"a": 1})
+    base = audit.content_mac(key, *fields)
     for index, changed in enumerate(
-        ("1" * 64, MONDAY + timedelta(microseconds=1), "x", "reviewer", None, "y", "z", "8", {"a": 2})
+        (MONDAY + timedelta(microseconds=1), "x", "reviewer", None, "y", "z", "8", {"a": 2})
     ):
         altered = list(fields)
         altered[index] = changed
-        assert audit.entry_hash(*altered) != base, index
+        assert audit.content_mac(key, *altered) != base, index
+    assert audit.content_mac(key, *fields, staff_id=3) != base
 
 
-def test_the_hash_does_not_depend_on_the_timezone_the_moment_is_given_in() -> None:
+def test_the_mac_does_not_depend_on_the_timezone_the_moment_is_given_in() -> None:
     in_zhanjiang = MONDAY.astimezone(audit.LOCAL_TZ)
     fields = ("registration.accept", "registration", "7", {"a": 1, "b": [1, 2]})
-    assert audit.entry_hash(GENESIS, MONDAY, "u", "clerk", None, *fields) == audit.entry_hash(
-        GENESIS, in_zhanjiang, "u", "clerk", None, *fields
+    key = b"k" * 32
+    assert audit.content_mac(key, MONDAY, "u", "clerk", None, *fields) == audit.content_mac(
+        key, in_zhanjiang, "u", "clerk", None, *fields
     )
+
+
+def test_the_chain_mac_covers_the_previous_seal_the_place_and_the_entry() -> None:
+    key = b"k" * 32
+    base = audit.chain_mac(key, GENESIS, 1, 10, "a" * 64)
+    assert base != audit.chain_mac(key, "1" * 64, 1, 10, "a" * 64)
+    assert base != audit.chain_mac(key, GENESIS, 2, 10, "a" * 64)
+    assert base != audit.chain_mac(key, GENESIS, 1, 11, "a" * 64)
+    assert base != audit.chain_mac(key, GENESIS, 1, 10, "b" * 64)
 
 
 async def test_naive_timestamps_are_refused(db) -> None:
@@ -133,77 +182,155 @@ async def test_naive_timestamps_are_refused(db) -> None:
         await audit.record(db, SYSTEM, "job.run", "job", "nightly", at=datetime(2026, 11, 23, 10, 0))
 
 
-async def test_an_intact_chain_verifies(db) -> None:
+async def test_an_intact_chain_verifies(db, tmp_path) -> None:
+    checkpoints = tmp_path / "checkpoints.jsonl"
     await _chain(db, 5)
-    check = await audit.verify_chain(db, batch=2)  # several batches
-    assert check == audit.ChainCheck(ok=True, entries=5, first_broken_id=None, problem=None)
+    audit.write_checkpoint(checkpoints, *(await audit.head(db)))
+    check = await audit.verify_chain(db, checkpoints, batch=2)  # several batches
+    assert check == audit.ChainCheck(ok=True, entries=5, first_broken_id=None, problem=None, checkpoints=1)
 
 
 async def test_an_empty_log_verifies(db) -> None:
     assert await audit.verify_chain(db) == audit.ChainCheck(ok=True, entries=0, first_broken_id=None, problem=None)
 
 
-async def test_editing_an_entry_in_the_database_breaks_its_hash(db) -> None:
+async def test_entries_not_yet_sealed_are_counted_and_still_checked(db) -> None:
+    await _chain(db, 2)
+    await _chain(db, 3, sealed=False)
+    check = await audit.verify_chain(db)
+    assert (check.ok, check.entries, check.unsealed) == (True, 2, 3)
+
+
+@pytest.mark.parametrize("table", ["audit_log", "audit_seals"])
+async def test_the_database_refuses_to_update_or_delete_audit_rows(db, table) -> None:
+    await _chain(db, 1)
+    key = "id" if table == "audit_log" else "seq"
+    # Table and column names come from the parameter list above, never from input.
+    for statement in (f"UPDATE {table} SET {key} = {key} WHERE 1 = 1", f"DELETE FROM {table}"):  # noqa: S608
+        with pytest.raises(DBAPIError, match="append-only"):
+            await db.execute(text(statement))
+        await db.rollback()
+    assert await db.scalar(text(f"SELECT count(*) FROM {table}")) == 1  # noqa: S608
+
+
+async def test_editing_an_entry_and_recomputing_its_hash_is_found(db) -> None:
     entries = await _chain(db, 5)
-    await db.execute(
-        text("UPDATE audit_log SET changes = :changes WHERE id = :id"),
-        {"changes": json.dumps({"step": 99}), "id": entries[2].id},
-    )
-    await db.commit()
+    # The attacker rewrites the content and a digest of it, as the old SHA-256 chain would have allowed.
+    forged = hashlib.sha256(b"step 99").hexdigest()
+    await _tamper(db, ("UPDATE audit_log SET changes = :changes, mac = :mac WHERE id = :id",
+                       {"changes": json.dumps({"step": 99}), "mac": forged, "id": entries[2].id}))  # fmt: skip
 
     check = await audit.verify_chain(db, batch=2)
-    assert (check.ok, check.first_broken_id, check.problem) == (False, entries[2].id, "hash mismatch")
+    assert (check.ok, check.first_broken_id, check.problem) == (False, entries[2].id, "entry edited")
 
 
-async def test_deleting_an_entry_breaks_the_link_of_the_next(db) -> None:
+async def test_rebuilding_the_seals_after_an_edit_is_found(db) -> None:
+    entries = await _chain(db, 3)
+    # Without AUDIT_KEY the attacker can only guess the MACs: any other key gives other values.
+    other_key = b"\x01" * 32
+    row = entries[1]
+    forged_mac = audit.content_mac(other_key, row.at, row.username, row.role, row.area_code, "forged",
+                                   row.target_type, row.target_id, row.changes, staff_id=row.staff_id)  # fmt: skip
+    await _tamper(db, ("UPDATE audit_log SET action = 'forged', mac = :mac WHERE id = :id",
+                       {"mac": forged_mac, "id": row.id}))  # fmt: skip
+    assert (await audit.verify_chain(db)).first_broken_id == row.id
+
+
+async def test_deleting_a_middle_entry_is_found(db) -> None:
     entries = await _chain(db, 5)
-    await db.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": entries[1].id})
-    await db.commit()
+    await _tamper(db, ("DELETE FROM audit_log WHERE id = :id", {"id": entries[1].id}))
 
     check = await audit.verify_chain(db)
-    assert (check.ok, check.first_broken_id, check.problem) == (False, entries[2].id, "broken link")
+    assert (check.ok, check.first_broken_id, check.problem) == (False, entries[1].id, "entry missing")
 
 
-async def test_the_first_broken_entry_is_reported(db) -> None:
+async def test_deleting_a_middle_entry_with_its_seal_is_found(db) -> None:
     entries = await _chain(db, 5)
-    for entry in (entries[3], entries[1]):
-        await db.execute(text("UPDATE audit_log SET username = 'someone' WHERE id = :id"), {"id": entry.id})
+    await _tamper(
+        db,
+        ("DELETE FROM audit_seals WHERE entry_id = :id", {"id": entries[1].id}),
+        ("DELETE FROM audit_log WHERE id = :id", {"id": entries[1].id}),
+    )
+    check = await audit.verify_chain(db)
+    assert (check.ok, check.first_broken_id, check.problem) == (False, 2, "broken link")
+
+
+async def test_truncating_the_tail_is_found_by_the_checkpoint(db, tmp_path) -> None:
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    entries = await _chain(db, 60)
+    audit.write_checkpoint(checkpoints, *(await audit.head(db)))
+    tail = [entry.id for entry in entries[-50:]]
+    await _tamper(
+        db,
+        *((f"DELETE FROM {table} WHERE {column} >= :id", {"id": tail[0] if column == "id" else 11})  # noqa: S608
+          for table, column in (("audit_seals", "seq"), ("audit_log", "id"))),
+    )  # fmt: skip
+    assert await db.scalar(text("SELECT count(*) FROM audit_log")) == 10
+    assert (await audit.verify_chain(db)).ok  # without the checkpoint the shorter chain looks whole
+    check = await audit.verify_chain(db, checkpoints)
+    assert (check.ok, check.problem) == (False, "log truncated")
+
+
+async def test_a_row_inserted_without_the_key_is_refused_by_the_sealer_and_reported(db) -> None:
+    await _chain(db, 1)
+    await db.execute(
+        text("INSERT INTO audit_log (at, username, role, action, target_type, target_id, changes, mac)"
+             " VALUES (:at, 'ghost', 'clerk', 'registration.accept', 'registration', '9', '{}', :mac)")
+        .bindparams(bindparam("at", type_=UTCDateTime())),
+        {"at": MONDAY, "mac": "0" * 64},
+    )  # fmt: skip
     await db.commit()
-
-    assert (await audit.verify_chain(db)).first_broken_id == entries[1].id
-
-
-async def test_verification_continues_after_the_verified_entries_are_in_the_session(db) -> None:
-    entries = await _chain(db, 3)
-    await db.execute(text("UPDATE audit_log SET action = 'forged' WHERE id = :id"), {"id": entries[0].id})
-    await db.commit()
-    # entries[0] is still in the session's identity map with its old action.
-    assert (await audit.verify_chain(db)).first_broken_id == entries[0].id
+    report = await _seal(db)
+    assert (report.sealed, len(report.refused)) == (0, 1)
+    check = await audit.verify_chain(db)
+    assert (check.ok, check.problem) == (False, "entry not written by the portal")
 
 
-async def test_concurrent_writers_never_fork_the_chain(db, services) -> None:
-    await audit.record(db, SYSTEM, "job.run", "job", "first")
-    await db.commit()
-
+async def test_writers_do_not_wait_for_each_other(db, services) -> None:
     async with services.sessionmaker() as other:
         holding = await audit.record(db, CHIKAN_CLERK, "registration.accept", "registration", 1)
-        # The second writer starts while the first has not committed yet.
-        waiting = asyncio.create_task(audit.record(other, XIASHAN_CLERK, "registration.accept", "registration", 2))
-        await asyncio.sleep(0.3)
-        assert not waiting.done()
-        await db.commit()
+        await db.flush()
+        # A second writer appends while the first has not committed yet, and is not held up.
+        appended = await asyncio.wait_for(
+            audit.record(other, XIASHAN_CLERK, "registration.accept", "registration", 2), timeout=2
+        )
         if db.get_bind().dialect.name == "postgresql":
-            # The advisory lock made the second writer wait before reading the head.
-            appended = await waiting
-            assert appended.prev_hash == holding.hash
-            await other.commit()
-        else:
-            # SQLite: the stale head is noticed once the second writer holds the write lock.
-            with pytest.raises(RuntimeError, match="audit chain fork"):
-                await waiting
-            await other.rollback()
-
+            await asyncio.wait_for(other.flush(), timeout=2)
+        await db.commit()
+        await other.commit()
+    await _seal(db)
+    assert {holding.id, appended.id} == set((await db.execute(text("SELECT entry_id FROM audit_seals"))).scalars())
     assert (await audit.verify_chain(db)).ok
+
+
+async def test_a_late_commit_is_sealed_after_later_ids(db, services) -> None:
+    async with services.sessionmaker() as slow:
+        late = await audit.record(slow, CHIKAN_CLERK, "registration.accept", "registration", 1)
+        await slow.flush()  # takes an id, commits later
+        if db.get_bind().dialect.name == "postgresql":
+            early = await audit.record(db, XIASHAN_CLERK, "registration.accept", "registration", 2)
+            await db.commit()
+            assert (await _seal(db)).sealed == 1
+        await slow.commit()
+    await _seal(db)
+    order = list((await db.execute(text("SELECT entry_id FROM audit_seals ORDER BY seq"))).scalars())
+    if db.get_bind().dialect.name == "postgresql":
+        assert order == [early.id, late.id]
+    else:
+        assert order == [late.id]
+    assert (await audit.verify_chain(db)).ok
+
+
+async def test_two_sealers_at_once_seal_each_entry_once(db, services) -> None:
+    await _chain(db, 200, sealed=False)
+
+    async def one_run() -> audit.SealReport:
+        return await audit.seal_and_checkpoint(services.sessionmaker, services.settings.audit_checkpoint_file)
+
+    reports = await asyncio.gather(*(one_run() for _ in range(4)))
+    assert sum(r.sealed for r in reports) == 200
+    assert await db.scalar(text("SELECT count(*) FROM audit_seals")) == 200
+    assert (await audit.verify_chain(db, services.settings.audit_checkpoint_file)).ok
 
 
 async def _search_fixture(db) -> None:
@@ -265,8 +392,3 @@ async def test_search_pages_through_the_results(db) -> None:
 async def test_search_with_no_results_has_one_empty_page(db) -> None:
     found = await audit.search(db, action="nothing")
     assert (found.entries, found.total, found.page, found.pages) == ([], 0, 1, 1)
-
-
-def test_the_hash_covers_the_staff_id_too() -> None:
-    fields = (GENESIS, MONDAY, "u", "clerk", "440802", "case.view", "registration", "7", {})
-    assert audit.entry_hash(*fields, staff_id=1) != audit.entry_hash(*fields, staff_id=2)

@@ -19,7 +19,9 @@ from portal.models import (
     ServiceRecord,
     StaffRole,
     StatusProposal,
+    Verification,
     VerificationOutcome,
+    VerificationSource,
 )
 from portal.services import casework, jobs, proposals, staff
 from portal.services.staff import Scope
@@ -249,3 +251,158 @@ def test_comparison_details_are_described_in_words() -> None:
         ("起始日期", "2019-03-01"),
         ("模拟系统答复", "✓"),
     ]
+
+
+# ---- issue 6, points 13, 14 and 16: what a reviewer may decide, and what the case page says ---------------------
+
+
+async def test_registering_needs_a_recorded_comparison_but_rejecting_does_not(db, services, scopes) -> None:
+    number = (await make_case(db, services, compared=False)).number
+    assert casework.can_register([]) is False
+    with pytest.raises(casework.CaseInputError) as raised:
+        await casework.decide(db, services.sms, scopes["reviewer"], number, version=1, seen_event=0, outcome="register")
+    assert raised.value.errors == {"outcome": casework.NOT_COMPARED}
+    await db.rollback()
+    rejected = await casework.decide(
+        db, services.sms, scopes["reviewer"], number, version=1, seen_event=0, outcome="reject",
+        reason="identity", note="证件无法核实",
+    )  # fmt: skip
+    assert rejected.status is RegistrationStatus.REJECTED
+
+
+async def test_a_field_investigation_alone_allows_registering(db, services, scopes) -> None:
+    number = (await make_case(db, services, compared=False)).number
+    await casework.record_investigation(db, scopes["reviewer"], number, "match", "上门核实，确未就业")
+    await db.commit()
+    view = await casework.view_case(db, services.cipher, scopes["reviewer"], number)
+    assert view.can_register is True
+    registered = await casework.decide(
+        db, services.sms, scopes["reviewer"], number, version=1, seen_event=0, outcome="register"
+    )
+    assert registered.status is RegistrationStatus.REGISTERED
+
+
+async def test_an_unavailable_source_is_not_a_comparison(db, services, scopes) -> None:
+    case = await make_case(db, services, compared=False)
+    number = case.number
+    db.add(Verification(registration_id=case.id, source=VerificationSource.BIG_DATA,
+                        outcome=VerificationOutcome.UNAVAILABLE, detail={}))  # fmt: skip
+    await db.commit()
+    view = await casework.view_case(db, services.cipher, scopes["reviewer"], number)
+    assert view.can_register is False
+    with pytest.raises(casework.CaseInputError) as raised:
+        await casework.decide(db, services.sms, scopes["reviewer"], number, version=1, seen_event=0, outcome="register")
+    assert set(raised.value.errors) == {"outcome"}
+
+
+async def test_papers_not_supplied_is_a_reason_only_when_papers_were_declared_missing(db, services, scopes) -> None:
+    complete_number = (
+        await make_case(db, services, phone="13300000041", id_number=make_id(date(1991, 4, 4), "M"))
+    ).number
+    deferred_number = (
+        await make_case(db, services, phone="13300000042", id_number=make_id(date(1992, 4, 4), "M"),
+                        missing=["termination_proof"])
+    ).number  # fmt: skip
+    complete_view = await casework.view_case(db, services.cipher, scopes["reviewer"], complete_number)
+    deferred_view = await casework.view_case(db, services.cipher, scopes["reviewer"], deferred_number)
+    assert "papers" not in complete_view.rejection_reasons
+    assert "papers" in deferred_view.rejection_reasons
+    assert set(complete_view.rejection_reasons) == set(casework.REJECTION_REASONS) - {"papers"}
+    await db.commit()
+    with pytest.raises(casework.CaseInputError) as raised:
+        await casework.decide(
+            db, services.sms, scopes["reviewer"], complete_number, version=1, seen_event=0,
+            outcome="reject", reason="papers",
+        )  # fmt: skip
+    assert set(raised.value.errors) == {"reason"}
+    await db.rollback()
+    rejected = await casework.decide(
+        db, services.sms, scopes["reviewer"], deferred_number, version=1, seen_event=0,
+        outcome="reject", reason="papers", commitment="broken",
+    )  # fmt: skip
+    assert rejected.rejection_reason == "papers"
+
+
+async def test_each_decision_error_is_its_own_fields_message(db, services, scopes) -> None:
+    deferred_number = (await make_case(db, services, missing=["id_card"])).number
+    with pytest.raises(casework.CaseInputError) as empty:
+        await casework.decide(
+            db, services.sms, scopes["reviewer"], deferred_number, version=1, seen_event=0, outcome=""
+        )
+    assert empty.value.errors == {"outcome": casework.OUTCOME_REQUIRED, "commitment": casework.COMMITMENT_REQUIRED}
+    await db.rollback()
+    with pytest.raises(casework.CaseInputError) as no_reason:
+        await casework.decide(
+            db, services.sms, scopes["reviewer"], deferred_number, version=1, seen_event=0,
+            outcome="reject", commitment="kept",
+        )  # fmt: skip
+    assert no_reason.value.errors == {"reason": casework.REJECTION_REASON_REQUIRED}
+    await db.rollback()
+    with pytest.raises(casework.CaseInputError) as no_note:
+        await casework.decide(
+            db, services.sms, scopes["reviewer"], deferred_number, version=1, seen_event=0,
+            outcome="reject", reason="other", commitment="kept",
+        )  # fmt: skip
+    assert no_note.value.errors == {"note": casework.APPLICANT_NOTE_REQUIRED}
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_every_form_field_of_the_case_page_has_a_message_of_its_own(locale: str) -> None:
+    from portal.i18n import current_locale
+
+    token = current_locale.set(locale)
+    try:
+        messages = [str(m) for m in casework.FIELD_MESSAGES.values()]
+    finally:
+        current_locale.reset(token)
+    assert len(messages) == len(set(messages)), messages
+
+
+def test_each_case_page_message_names_its_fields_label() -> None:
+    from portal.i18n import current_locale
+
+    labels = {
+        "outcome": "decision", "reason": "reason for not registering", "note": "note to the applicant",
+        "commitment": "credit commitment", "investigation_outcome": "investigation",
+        "investigation_note": "what you found", "end_reason": "reason", "end_date": "date it happened",
+        "end_note": "evidence", "end_reference": "reference of the public decision", "to_area": "new service area",
+        "transfer_note": "why", "why": "why the ending was a mistake", "contact_day": "date of the contact",
+        "contact_kind": "service or contact", "contact_channel": "channel", "contact_result": "result of the contact",
+    }  # fmt: skip
+    token = current_locale.set("en")
+    try:
+        messages = {name: str(message).lower() for name, message in casework.FIELD_MESSAGES.items()}
+    finally:
+        current_locale.reset(token)
+    assert set(messages) == set(labels)
+    for name, words in labels.items():
+        assert words in messages[name], name
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_three_parts_of_reason_6_read_as_6a_6b_and_6c(locale: str) -> None:
+    from portal.i18n import current_locale
+
+    token = current_locale.set(locale)
+    try:
+        for code in ("6a", "6b", "6c"):
+            assert str(casework.END_REASONS[code].label).startswith(f"{code} ")
+    finally:
+        current_locale.reset(token)
+
+
+def test_a_big_data_match_says_nothing_was_found_rather_than_listing_what_was_checked() -> None:
+    from portal.adapters.verification import BIG_DATA_CHECKS
+    from portal.i18n import current_locale
+
+    token = current_locale.set("en")
+    try:
+        rows = casework.describe({"checked": list(BIG_DATA_CHECKS)})
+    finally:
+        current_locale.reset(token)
+    assert rows[0] == ("Finding", "nothing found")
+    assert rows[1][0] == "Looked for"
+    assert "deceased" not in rows[1][1]
+    assert "receives" not in rows[1][1]
+    for topic in ("death records", "basic pension payments", "business licences", "student enrolment"):
+        assert topic in rows[1][1]

@@ -1,0 +1,36 @@
+"""Checks every form shares: free text within its length, integers within what the database holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from portal.i18n import _l
+
+# Free-text notes staff write on a case (evidence, reasons, contacts): a page of text, not a file.
+NOTE_MAX = 2000
+# PostgreSQL's BIGINT and SQLite's INTEGER: a larger number in a query is an error, not "no row".
+DB_INT_MIN = -(2**63)
+DB_INT_MAX = 2**63 - 1
+
+
+def too_long(text: str, limit: int) -> object | None:
+    """The error to show beside a field whose text is longer than `limit` characters."""
+    if len(text) > limit:
+        return _l("Use at most %(limit)s characters", limit=limit)
+    return None
+
+
+def check_lengths(errors: dict[str, object], limits: Mapping[str, tuple[str, int]]) -> None:
+    """Add a length error for each field (name: (text, limit)) that has no error yet."""
+    for name, (text, limit) in limits.items():
+        if name not in errors and (error := too_long(text, limit)) is not None:
+            errors[name] = error
+
+
+def db_int(raw: str | int | None) -> int | None:
+    """The integer in `raw` if the database can compare with it, otherwise None."""
+    try:
+        number = raw if isinstance(raw, int) else int((raw or "").strip())
+    except ValueError:
+        return None
+    return number if DB_INT_MIN <= number <= DB_INT_MAX else None

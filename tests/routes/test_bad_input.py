@@ -1,0 +1,603 @@
+"""Bad input over HTTP: every form and path parameter answers a 4xx page in the reader's language, never a 500."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, quote_plus
+
+import httpx
+import pytest
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DataError
+
+from portal.models import ProposalState, Registration, RegistrationStatus, StaffRole, StaffUser, StatusProposal
+from portal.services import proposals as proposals_service
+from portal.services import staff as staff_service
+from tests.conftest import post_form
+from tests.residents import PASSWORD, ZHANG_SAN, answer, fill_in, sign_up, submit
+from tests.staffing import STAFF_PASSWORD, create_named_staff, make_case, sign_in_staff
+
+HUGE = "99999999999999999999999"
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+async def named_staff(db) -> None:
+    await create_named_staff(db)
+
+
+async def _token(client, page: str) -> str:
+    match = _CSRF.search((await client.get(page)).text)
+    assert match, page
+    return match.group(1)
+
+
+async def _state(client, number: str) -> dict[str, str]:
+    page = await client.get(f"/staff/cases/{number}")
+    version = page.text.split('name="version" value="', 1)[1].split('"', 1)[0]
+    seen = page.text.split('name="seen_event" value="', 1)[1].split('"', 1)[0]
+    return {"version": version, "seen_event": seen}
+
+
+def _chinese(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]{2}", text) is not None
+
+
+async def test_non_ascii_csrf_token_in_the_form_is_refused_with_the_forbidden_page(client) -> None:
+    await client.get("/account/login")
+    response = await client.post("/account/login", data={"phone": "13700000001", "_csrf_token": "令牌" * 40})
+    assert response.status_code == 403
+    assert "页面已超时" in response.text
+
+
+async def test_non_ascii_csrf_token_in_the_header_is_refused_with_the_forbidden_page(client) -> None:
+    await client.get("/account/login")
+    response = await client.post(
+        "/account/login", data={"phone": "13700000001"}, headers={"x-csrftoken": ("é" * 130).encode()}
+    )
+    assert response.status_code == 403
+    assert "页面已超时" in response.text
+
+
+async def test_huge_proposal_id_in_the_path_is_not_found(client, named_staff) -> None:
+    await sign_in_staff(client, "chikan_clerk")
+    token = await _token(client, "/staff/proposals")
+    response = await client.post(f"/staff/proposals/{HUGE}/confirm", data={"_csrf_token": token, "note": "x"})
+    assert response.status_code == 404
+    assert "页面不存在" in response.text
+
+
+async def test_huge_version_in_a_decision_is_a_stale_form_not_a_crash(client, services, db, named_staff) -> None:
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_reviewer")
+    state = await _state(client, case.number)
+    response = await post_form(
+        client, f"/staff/cases/{case.number}/decide",
+        {**state, "seen_event": HUGE, "version": HUGE, "outcome": "register"}, page=f"/staff/cases/{case.number}",
+    )  # fmt: skip
+    assert response.status_code == 409
+    registration = await db.scalar(select(Registration).where(Registration.number == case.number))
+    assert registration.status is RegistrationStatus.SUBMITTED
+
+
+async def test_nul_byte_in_a_form_field_gets_the_bad_request_page(client, named_staff) -> None:
+    response = await post_form(client, "/staff/login", {"username": "chikan\x00clerk", "password": "x"})
+    assert response.status_code == 400
+    assert "请求有误" in response.text
+
+
+async def test_pages_for_refused_requests_are_in_the_readers_language(client) -> None:
+    client.cookies.set("lang", "en")
+    token = await _token(client, "/account/login")
+    bad_token = await client.post("/account/login", data={"phone": "1", "_csrf_token": "令牌" * 40})
+    nul = await client.post("/account/login", data={"phone": "1\x00", "_csrf_token": token})
+    unrouted = await client.get("/no/such/page")
+    assert (bad_token.status_code, nul.status_code, unrouted.status_code) == (403, 400, 404)
+    assert "Your session has expired" in bad_token.text
+    assert "Something was wrong with the request" in nul.text
+    assert "Page not found" in unrouted.text
+
+
+async def test_end_reference_longer_than_its_column_is_a_field_error_and_kept(
+    client, services, db, named_staff
+) -> None:
+    case = await make_case(db, services)
+    await db.execute(
+        update(Registration).where(Registration.id == case.id).values(status=RegistrationStatus.REGISTERED)
+    )
+    await db.commit()
+    await sign_in_staff(client, "chikan_clerk")
+    state = await _state(client, case.number)
+    typed = "湛人社公告" + "〔2026〕1号" * 30
+    response = await post_form(
+        client, f"/staff/cases/{case.number}/end",
+        {**state, "end_reason": "11", "end_date": "2026-01-05", "end_note": "公告", "end_reference": typed},
+        page=f"/staff/cases/{case.number}",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert 'id="end_reference-error"' in response.text
+    assert "100" in response.text.split('id="end_reference-error"', 1)[1].split("</p>", 1)[0]
+    assert f'value="{typed}"' in response.text
+
+
+async def test_staff_full_name_longer_than_its_column_is_a_field_error_and_kept(client, db, named_staff) -> None:
+    await sign_in_staff(client, "city_admin")
+    typed = "欧阳" * 31
+    response = await post_form(
+        client, "/staff/users",
+        {"username": "new.clerk", "full_name": typed, "password": "ledger and lantern", "role": "clerk",
+         "area_code": "440802"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert 'id="full_name-error"' in response.text
+    assert f'value="{typed}"' in response.text
+    assert await db.scalar(select(StaffUser).where(StaffUser.username == "new.clerk")) is None
+
+
+async def test_a_megabyte_of_staff_notes_is_refused_beside_the_field(client, services, db, named_staff) -> None:
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_reviewer")
+    state = await _state(client, case.number)
+    response = await post_form(
+        client, f"/staff/cases/{case.number}/decide",
+        {**state, "outcome": "reject", "reason": "other", "note": "n" * 1_000_000},
+        page=f"/staff/cases/{case.number}",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert 'id="note-error"' in response.text
+    registration = await db.scalar(select(Registration).where(Registration.number == case.number))
+    assert registration.status is RegistrationStatus.SUBMITTED
+
+
+async def _registered_resident(client, services, db) -> str:
+    await sign_up(client, services, "13700000009")
+    await fill_in(client, ZHANG_SAN)
+    done = await submit(client)
+    number = done.headers["location"].rsplit("/", 1)[1]
+    await db.execute(
+        update(Registration).where(Registration.number == number).values(status=RegistrationStatus.REGISTERED)
+    )
+    await db.commit()
+    return number
+
+
+async def test_report_work_with_a_missing_answer_shows_the_error_beside_the_field(client, services, db) -> None:
+    number = await _registered_resident(client, services, db)
+    response = await post_form(
+        client, f"/account/applications/{number}/report-work", {"kind": "hired", "detail": "湛江某公司", "started": ""},
+        page=f"/account/applications/{number}",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert 'id="started-error"' in response.text
+    assert 'value="湛江某公司"' in response.text
+
+
+async def test_an_address_over_its_limit_is_a_field_error_that_keeps_what_was_typed(client, services) -> None:
+    await sign_up(client, services, "13700000011")
+    await fill_in(client, ZHANG_SAN, until="hukou")
+    typed = "赤坎区示例街" * 40  # 240 characters; the limit is 200
+    response = await answer(client, "hukou", {**ZHANG_SAN["hukou"], "hukou_address": typed})
+    assert response.status_code == 200
+    error = response.text.split('id="hukou_address-error"', 1)[1].split("</p>", 1)[0]
+    assert "200" in error
+    assert f'value="{typed}"' in response.text
+
+
+async def test_a_dismissal_note_over_its_limit_is_a_field_error_that_keeps_what_was_typed(
+    client, services, db, named_staff
+) -> None:
+    case = await make_case(db, services)
+    await db.execute(
+        update(Registration).where(Registration.id == case.id).values(status=RegistrationStatus.REGISTERED)
+    )
+    proposal = StatusProposal(registration_id=case.id, reason="1", source="resident", detail={})
+    db.add(proposal)
+    await db.commit()
+    await sign_in_staff(client, "chikan_clerk")
+    typed = "核实" * 1001
+    response = await post_form(
+        client, f"/staff/proposals/{proposal.id}/dismiss", {"note": typed}, page="/staff/proposals"
+    )
+    assert response.status_code == 200
+    assert "2000" in response.text.split(f'id="{proposal.id}-note-error"', 1)[1].split("</p>", 1)[0]
+    assert f'value="{typed}"' in response.text
+    await db.refresh(proposal)
+    assert proposal.state is ProposalState.OPEN
+
+
+async def test_reported_work_detail_over_its_limit_is_refused_rather_than_cut(client, services, db) -> None:
+    number = await _registered_resident(client, services, db)
+    typed = "湛江某某有限公司" * 30
+    response = await post_form(
+        client, f"/account/applications/{number}/report-work",
+        {"kind": "hired", "detail": typed, "started": "2026-01-05"}, page=f"/account/applications/{number}",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "200" in response.text.split('id="detail-error"', 1)[1].split("</p>", 1)[0]
+    assert f'value="{typed}"' in response.text
+    assert await db.scalar(select(func.count()).select_from(StatusProposal)) == 0
+
+
+# ---- the fuzz walk: every form field and path parameter with each bad value ----------------------
+
+# Each value is sent in place of one field at a time, the other fields holding good answers, so that
+# the bad value reaches the deepest check (and the database) rather than stopping at a missing field.
+BAD_TEXT = {
+    "nul": "a\x00b",
+    "megabyte": "x" * 1_000_000,
+    "ten_thousand": "字" * 10_000,
+    "huge_integer": HUGE,
+    "negative_integer": "-1",
+    "emoji": "张三😀",
+    "february_30": "2026-02-30",
+    "zero_date": "0000-00-00",
+    "nines_date": "9999-99-99",
+}
+RAW_BYTES = b"\xff\xfe\x80abc"  # sent unencoded: not UTF-8, not even ASCII
+PERCENT_BYTES = b"%FF%FE%80abc"  # percent-encoded bytes that are not UTF-8
+BAD_VALUES: dict[str, str | bytes] = {**BAD_TEXT, "raw_bytes": RAW_BYTES, "percent_bytes": PERCENT_BYTES}
+# In a URL: no megabyte (clients and servers refuse URLs over 64 KB long) and ten thousand ASCII
+# characters (ten thousand Chinese ones are 90 KB once percent-encoded).
+BAD_PATH_PARTS = {
+    **{name: quote(value, safe="") for name, value in BAD_TEXT.items() if name not in ("megabyte", "ten_thousand")},
+    "ten_thousand": "x" * 10_000,
+    "percent_bytes": PERCENT_BYTES.decode(),
+}
+DATES = ("february_30", "zero_date", "nines_date")
+INTEGERS = ("huge_integer", "negative_integer")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _values_for(good: str) -> dict[str, str | bytes]:
+    """The bad values that mean something for a field: malformed dates for a date, numbers out of
+    range for a number, and for every field NUL, lengths, emoji and bytes that are not UTF-8 (to a
+    text or choice field a number or a date is just more text, as the emoji already is)."""
+    skip = set(DATES + INTEGERS)
+    if ISO_DATE.match(good):
+        skip -= set(DATES)
+    elif good.isdigit():
+        skip -= set(INTEGERS)
+    return {name: value for name, value in BAD_VALUES.items() if name not in skip}
+
+
+FORM_TYPE = {"content-type": "application/x-www-form-urlencoded"}
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _encode(data: dict[str, str | bytes]) -> bytes:
+    return b"&".join(
+        quote_plus(name).encode() + b"=" + (value if isinstance(value, bytes) else quote_plus(value).encode())
+        for name, value in data.items()
+    )
+
+
+class Walker:
+    """Sends the requests, alternating the reader's language, and keeps every answer that is a
+    server error or a page in the wrong language."""
+
+    def __init__(self, client, token: str, problems: list[str]) -> None:
+        self.client = client
+        self.token = token
+        self.sent = 0
+        self.problems = problems
+
+    def _language(self) -> str:
+        self.sent += 1
+        locale = ("zh_CN", "en")[self.sent % 2]
+        self.client.cookies.set("lang", locale)
+        return locale
+
+    def _check(self, response, locale: str, what: str) -> None:
+        if response.status_code >= 500:
+            self.problems.append(f"{response.status_code} {what}")
+            return
+        if response.is_redirect or "<html" not in response.text:
+            return  # a redirect, or an htmx fragment (the ID preview) that has no page around it
+        title = TITLE.search(response.text)
+        if locale == "en":
+            right = '<html lang="en">' in response.text and title and "Zhanjiang Employment Services" in title.group(1)
+        else:
+            right = '<html lang="zh-CN">' in response.text and title and _chinese(title.group(1))
+        if not right:
+            self.problems.append(f"{response.status_code} not in {locale}: {what}")
+
+    async def post(self, url: str, data: dict[str, str | bytes], what: str = ""):
+        locale = self._language()
+        body = _encode({**data, "_csrf_token": self.token})
+        response = await self.client.post(url, content=body, headers=FORM_TYPE)
+        self._check(response, locale, f"POST {url[:80]} {what}")
+        return response
+
+    async def get(self, url: str, what: str = "") -> None:
+        locale = self._language()
+        response = await self.client.get(url)
+        self._check(response, locale, f"GET {url[:80]} {what}")
+
+    async def form(self, url: str, good: dict[str, str], reset=None) -> None:
+        """Each field of the form in turn, with each bad value; `reset` puts the case back after a
+        bad value was accepted (a note of "-1" is a note), so that the next one meets the same case."""
+        if reset is not None:
+            await reset()
+        for name in good or {"unexpected": ""}:
+            for label, value in _values_for(good.get(name, "")).items():
+                response = await self.post(url, {**good, name: value}, f"{name}={label}")
+                if reset is not None and response.is_redirect:
+                    await reset()
+
+    async def query(self, path: str, names: list[str]) -> None:
+        for name in names:
+            for label, value in BAD_PATH_PARTS.items():
+                await self.get(f"{path}?{name}={value}", f"{name}={label}")
+
+    async def path(self, template: str, good: dict[str, str], method: str = "GET", data=None) -> None:
+        for name in good:
+            for label, value in BAD_PATH_PARTS.items():
+                url = template.format(**{**good, name: value})
+                if method == "GET":
+                    await self.get(url, f"{{{name}}}={label}")
+                else:
+                    await self.post(url, data or {}, f"{{{name}}}={label}")
+
+
+async def _walker(client, page: str, problems: list[str]) -> Walker:
+    return Walker(client, await _token(client, page), problems)
+
+
+async def test_resident_account_forms_answer_bad_input_without_a_server_error(client, services) -> None:
+    problems: list[str] = []
+    walk = await _walker(client, "/account/sign-up", problems)
+    await walk.form("/account/sign-up", {"phone": "13700000021"})
+    await walk.form("/account/login", {"phone": "13700000021", "password": PASSWORD, "next": "/account"})
+    await walk.form("/account/reset", {"phone": "13700000021"})
+    await walk.query("/account/login", ["next"])
+    await walk.query("/lang", ["to", "next"])
+    assert (await post_form(client, "/account/sign-up", {"phone": "13700000022"})).status_code == 303
+    good = {"code": "123456", "password": PASSWORD, "password_confirm": PASSWORD}
+    await walk.form("/account/sign-up/verify", good)
+    assert (await post_form(client, "/account/reset", {"phone": "13700000022"})).status_code == 303
+    await walk.form("/account/reset/verify", good)
+    await walk.form("/account/logout", {})
+    assert problems == [], "\n".join(problems)
+
+
+async def test_registration_forms_answer_bad_input_without_a_server_error(client, services, db) -> None:
+    problems: list[str] = []
+    await sign_up(client, services, "13700000031")
+    await fill_in(client, ZHANG_SAN)
+    walk = await _walker(client, "/register/check", problems)
+    answers = {
+        **ZHANG_SAN,
+        "pension": {"pension_category": "F55"},
+        "needs": {"difficulties": "veteran", "services_wanted": "job_matching"},
+        "papers": {"missing_papers": "none"},
+        "commitment": {"signed_name": "张三", "agree": "yes"},
+    }
+    for step, good in answers.items():
+        await walk.form(f"/register/step/{step}", good)
+    await walk.form("/register/id-preview", ZHANG_SAN["identity"])
+    await walk.query("/register/step/identity", ["returning"])
+    await walk.form("/register/start", {})
+    await walk.form("/register/submit", {})
+    number = await db.scalar(select(Registration.number))
+    await db.execute(
+        update(Registration).where(Registration.number == number).values(status=RegistrationStatus.REGISTERED)
+    )
+    await db.commit()
+    await walk.form(
+        f"/account/applications/{number}/report-work",
+        {"kind": "hired", "detail": "湛江某公司", "started": "2026-01-05"},
+    )
+    await walk.query(f"/account/applications/{number}", ["reported"])
+    await walk.query("/account", ["done"])
+    assert problems == [], "\n".join(problems)
+
+
+def _staff_client(app, address: str):
+    # Its own address, so that its failed sign-ins do not count against the other clients' limits.
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000")
+
+
+async def test_staff_sign_in_forms_answer_bad_input_without_a_server_error(app, client, db, named_staff) -> None:
+    problems: list[str] = []
+    await sign_in_staff(client, "city_admin")  # enrols the city administrator's authenticator
+    second_admin = StaffUser(
+        username="city.admin2", full_name="第二位管理员", password_hash=staff_service.hash_password(STAFF_PASSWORD),
+        role=StaffRole.CITY_ADMIN,
+    )  # fmt: skip
+    db.add(second_admin)
+    await db.commit()
+    async with _staff_client(app, "127.0.0.2") as other:
+        walk = await _walker(other, "/staff/login", problems)
+        await walk.form("/staff/login", {"username": "xiashan.clerk", "password": STAFF_PASSWORD})
+    async with _staff_client(app, "127.0.0.3") as pending:
+        response = await post_form(pending, "/staff/login", {"username": "city.admin", "password": STAFF_PASSWORD})
+        assert response.headers["location"] == "/staff/login/code"
+        walk = await _walker(pending, "/staff/login/code", problems)
+        await walk.form("/staff/login/code", {"code": "123456"})
+    async with _staff_client(app, "127.0.0.4") as enrolling:
+        response = await post_form(enrolling, "/staff/login", {"username": "city.admin2", "password": STAFF_PASSWORD})
+        assert response.headers["location"] == "/staff/login/enrol"
+        walk = await _walker(enrolling, "/staff/login/enrol", problems)
+        await walk.form("/staff/login/enrol", {"code": "123456"})
+    async with _staff_client(app, "127.0.0.5") as clerk:
+        await sign_in_staff(clerk, "chikan_clerk")
+        walk = await _walker(clerk, "/staff/account", problems)
+        await walk.form("/staff/account/totp", {"code": "123456"})
+        await walk.form("/staff/logout", {})
+    assert problems == [], "\n".join(problems)
+
+
+async def test_case_forms_answer_bad_input_without_a_server_error(app, client, services, db, named_staff) -> None:
+    problems: list[str] = []
+    case = await make_case(db, services, missing=["termination_proof"])
+    number = case.number
+
+    def reset(**values):
+        async def put_back() -> None:
+            await db.execute(update(Registration).where(Registration.number == number).values(version=1, **values))
+            await db.commit()
+
+        return put_back
+
+    lock = {"version": "1", "seen_event": "0"}
+    await sign_in_staff(client, "chikan_reviewer")
+    walk = await _walker(client, f"/staff/cases/{number}", problems)
+    base = f"/staff/cases/{number}"
+    await walk.form(f"{base}/compare", {})
+    await walk.form(f"{base}/investigate", {"investigation_outcome": "match", "investigation_note": "上门核实"})
+    await walk.form(
+        f"{base}/decide", {**lock, "outcome": "reject", "reason": "other", "note": "说明", "commitment": "kept"},
+        reset(status=RegistrationStatus.DEFERRED),
+    )  # fmt: skip
+    registered = reset(status=RegistrationStatus.REGISTERED, county_code="440802")
+    await walk.form(
+        f"{base}/end",
+        {**lock, "end_reason": "11", "end_date": "2026-01-05", "end_note": "公告",
+         "end_reference": "湛人社〔2026〕1号"},
+        registered,
+    )  # fmt: skip
+    await walk.form(f"{base}/transfer", {**lock, "to_area": "440803", "transfer_note": "搬家"}, registered)
+    await walk.form(
+        f"{base}/contact",
+        {"contact_day": "2026-01-05", "contact_kind": "tracking", "contact_channel": "phone",
+         "contact_result": "reached", "contact_note": "已联系"},
+        registered,
+    )  # fmt: skip
+    await walk.query("/staff", ["status", "county", "due", "page_number"])
+    await walk.query(base, ["done"])
+    async with _staff_client(app, "127.0.0.2") as admin:
+        await sign_in_staff(admin, "city_admin")
+        admin_walk = await _walker(admin, "/staff/users", problems)
+        await admin_walk.form(
+            f"{base}/reverse", {**lock, "why": "误操作"}, reset(status=RegistrationStatus.EXITED, end_reason="9")
+        )
+    assert problems == [], "\n".join(problems)
+
+
+async def test_proposal_user_and_audit_forms_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    problems: list[str] = []
+    case = await make_case(db, services)
+    proposal = StatusProposal(registration_id=case.id, reason="1", source="resident", detail={"kind": "hired"})
+    db.add(proposal)
+    await db.commit()
+
+    async def open_again() -> None:
+        await db.execute(
+            update(Registration).where(Registration.id == case.id).values(status=RegistrationStatus.REGISTERED)
+        )
+        await db.execute(update(StatusProposal).values(state=ProposalState.OPEN))
+        await db.commit()
+
+    await sign_in_staff(client, "chikan_clerk")
+    walk = await _walker(client, "/staff/proposals", problems)
+    await walk.form(f"/staff/proposals/{proposal.id}/confirm", {"end_date": "2026-01-05", "note": "已就业"}, open_again)
+    await walk.form(f"/staff/proposals/{proposal.id}/dismiss", {"note": "未就业"}, open_again)
+    await walk.query("/staff/proposals", ["page_number"])
+
+    async def no_new_user() -> None:
+        await db.execute(delete(StaffUser).where(StaffUser.username == "new.clerk"))
+        await db.commit()
+
+    async with _staff_client(app, "127.0.0.2") as admin:
+        await sign_in_staff(admin, "city_admin")
+        admin_walk = await _walker(admin, "/staff/users", problems)
+        await admin_walk.form(
+            "/staff/users",
+            {"username": "new.clerk", "full_name": "新同事", "password": "ledger and lantern", "role": "clerk",
+             "area_code": "440802"},
+            no_new_user,
+        )  # fmt: skip
+        await admin_walk.form("/staff/users/chikan.clerk/deactivate", {})
+        await admin_walk.form("/staff/users/chikan.clerk/reactivate", {})
+        await admin_walk.form("/staff/users/chikan.clerk/password", {"password": "ledger and lantern"})
+        await admin_walk.query("/staff/audit", ["username", "action", "target", "page_number"])
+    assert problems == [], "\n".join(problems)
+
+
+async def test_path_parameters_answer_bad_input_without_a_server_error(app, client, services, db, named_staff) -> None:
+    problems: list[str] = []
+    await sign_up(client, services, "13700000041")
+    await fill_in(client, ZHANG_SAN)
+    number = (await submit(client)).headers["location"].rsplit("/", 1)[1]
+    walk = await _walker(client, f"/account/applications/{number}", problems)
+    await walk.path("/register/step/{key}", {"key": "identity"})
+    await walk.path("/register/step/{key}", {"key": "identity"}, "POST", {"name": "张三"})
+    await walk.path("/register/done/{number}", {"number": number})
+    await walk.path("/account/applications/{number}", {"number": number})
+    await walk.path("/account/applications/{number}/report-work", {"number": number}, "POST", {"kind": "hired"})
+    await walk.path("/status/{token}", {"token": "abc.def"})
+    async with _staff_client(app, "127.0.0.2") as staff_client:
+        await sign_in_staff(staff_client, "city_admin")
+        staff_walk = await _walker(staff_client, "/staff/users", problems)
+        await staff_walk.path("/staff/cases/{number}", {"number": number})
+        await staff_walk.path("/staff/cases/{number}/{action}", {"number": number, "action": "compare"}, "POST")
+        await staff_walk.path(
+            "/staff/proposals/{proposal_id}/{decision}", {"proposal_id": "1", "decision": "dismiss"}, "POST",
+            {"note": "x"},
+        )  # fmt: skip
+        await staff_walk.path(
+            "/staff/users/{username}/{change}", {"username": "chikan.clerk", "change": "password"}, "POST",
+            {"password": "ledger and lantern"},
+        )  # fmt: skip
+    assert problems == [], "\n".join(problems)
+
+
+async def test_bad_csrf_tokens_and_cookies_get_the_forbidden_or_bad_request_page(client) -> None:
+    problems: list[str] = []
+    walk = await _walker(client, "/account/login", problems)
+    for label, value in BAD_VALUES.items():
+        walk.token = value
+        response = await walk.post("/account/login", {"phone": "13700000051", "password": "x"}, f"token={label}")
+        if response.status_code not in (400, 403):
+            problems.append(f"{response.status_code} form token={label}")
+    walk.token = await _token(client, "/account/login")
+    for label, value in BAD_TEXT.items():
+        if "\x00" in value:
+            continue  # no HTTP client or server carries a NUL byte in a header
+        response = await client.post("/account/login", data={"phone": "1"}, headers={"x-csrftoken": value.encode()})
+        if response.status_code != 403:
+            problems.append(f"{response.status_code} header token={label}")
+    good_cookie = f"csrftoken={client.cookies['csrftoken']}"
+    client.cookies.clear()  # the cookies below are the only ones sent
+    for name in ("csrftoken", "session", "lang"):
+        cookie = "; ".join([good_cookie, f"{name}={'令牌' * 100}"]).encode()
+        response = await client.post(
+            "/account/login", data={"phone": "1", "_csrf_token": walk.token}, headers={"cookie": cookie}
+        )
+        shown = await client.get("/account/login", headers={"cookie": cookie})
+        if response.status_code >= 500 or shown.status_code >= 500:
+            problems.append(f"{response.status_code} {shown.status_code} cookie {name}")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        DataError("UPDATE status_proposals SET detail=$1", {"detail": "13812345678"}, Exception("value too long")),
+        OverflowError("Python int too large to convert to SQLite INTEGER"),
+    ],
+    ids=["database", "driver"],
+)
+async def test_a_value_the_database_refuses_gets_the_bad_request_page_and_is_not_logged(
+    client, services, db, named_staff, monkeypatch, caplog, refusal
+) -> None:
+    case = await make_case(db, services)
+    proposal = StatusProposal(registration_id=case.id, reason="1", source="resident", detail={})
+    db.add(proposal)
+    await db.commit()
+    await sign_in_staff(client, "chikan_clerk")
+
+    async def refused(*args, **kwargs):
+        raise refusal
+
+    # Stands for any check a form might still lack: the database has the last word.
+    monkeypatch.setattr(proposals_service, "dismiss", refused)
+    response = await post_form(
+        client, f"/staff/proposals/{proposal.id}/dismiss", {"note": "13812345678"}, page="/staff/proposals"
+    )
+    assert response.status_code == 400
+    assert "请求有误" in response.text
+    assert "13812345678" not in caplog.text
