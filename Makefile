@@ -30,7 +30,7 @@ install: $(STAMP) ## Create .venv with everything (test tools too) and compile t
 run: install ## Migrate, load the demo data (once) and serve on http://127.0.0.1:8000 (HOST=, PORT= change it)
 	$(BIN)/portal migrate
 	$(BIN)/portal load-data --demo
-	$(BIN)/portal serve --host $(HOST) --port $(PORT)
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/portal serve --host $(HOST) --port $(PORT)
 
 lint: install ## ruff: lint and formatting
 	$(BIN)/ruff check portal tests e2e bench migrations

@@ -49,6 +49,15 @@ def _read_or_create_key(path: Path) -> bytes:
     return key
 
 
+def _key(env: dict[str, str], name: str, development_file: Path, production: bool) -> bytes:
+    """A key from the environment; in development, generated once into the instance folder."""
+    if name in env:
+        return _hex_key(name, env[name])
+    if production:
+        raise SettingsError(f"{name} is required in production")
+    return _read_or_create_key(development_file)
+
+
 def _hex_key(name: str, raw: str) -> bytes:
     try:
         key = bytes.fromhex(raw.strip())
@@ -142,24 +151,9 @@ class Settings:
         if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 
-        if "PORTAL_DATA_KEY" in env:
-            data_key = _hex_key("PORTAL_DATA_KEY", env["PORTAL_DATA_KEY"])
-        elif production:
-            raise SettingsError("PORTAL_DATA_KEY is required in production")
-        else:
-            data_key = _read_or_create_key(instance / "data.key")
-        if "PORTAL_SECRET_KEY" in env:
-            secret_key = _hex_key("PORTAL_SECRET_KEY", env["PORTAL_SECRET_KEY"])
-        elif production:
-            raise SettingsError("PORTAL_SECRET_KEY is required in production")
-        else:
-            secret_key = _read_or_create_key(instance / "secret.key")
-        if "AUDIT_KEY" in env:
-            audit_key = _hex_key("AUDIT_KEY", env["AUDIT_KEY"])
-        elif production:
-            raise SettingsError("AUDIT_KEY is required in production")
-        else:
-            audit_key = _read_or_create_key(instance / "audit.key")
+        data_key = _key(env, "PORTAL_DATA_KEY", instance / "data.key", production)
+        secret_key = _key(env, "PORTAL_SECRET_KEY", instance / "secret.key", production)
+        audit_key = _key(env, "AUDIT_KEY", instance / "audit.key", production)
         if len({secret_key, data_key, audit_key}) != 3:
             raise SettingsError("PORTAL_SECRET_KEY, PORTAL_DATA_KEY and AUDIT_KEY must all differ")
         if production and "BASE_URL" not in env:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
 from collections.abc import AsyncIterator
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 
 def make_engine(database_url: str) -> AsyncEngine:
@@ -26,9 +31,47 @@ def make_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
+# Audit entries a transaction recorded, inserted as it commits (see PortalSession).
+AUDIT_ENTRIES = "audit_entries"
+
+
+class PortalSession(Session):
+    """A session that inserts its audit entries as it commits rather than at the next autoflush: an INSERT
+    takes SQLite's write lock, which would otherwise be held while the page is drawn."""
+
+
+@event.listens_for(PortalSession, "before_commit")
+def _insert_audit_entries(session: Session) -> None:
+    entries = session.info.pop(AUDIT_ENTRIES, None)
+    if entries:
+        session.add_all(entries)
+
+
+@event.listens_for(PortalSession, "after_soft_rollback")
+def _forget_audit_entries(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint: its entries go with it
+        session.info.pop(AUDIT_ENTRIES, None)
+
+
 def make_sessionmaker(engine: AsyncEngine, audit_key: bytes) -> async_sessionmaker[AsyncSession]:
     """Sessions carry the audit log's MAC key, so every service that records an entry can sign it."""
-    return async_sessionmaker(engine, expire_on_commit=False, info={"audit_key": audit_key})
+    return async_sessionmaker(
+        engine, expire_on_commit=False, info={"audit_key": audit_key}, sync_session_class=PortalSession
+    )
+
+
+_sqlite_turns: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def write_turn(session: AsyncSession) -> contextlib.AbstractAsyncContextManager[Any]:
+    """SQLite has one writer at a time, and a writer that finds it taken polls in sleeps of up to 100 ms.
+    Within a process, commits take turns in a queue instead, which keeps the slowest requests fast; other
+    processes still meet SQLite's own lock. PostgreSQL needs no turn."""
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    assert isinstance(engine, Engine)
+    return _sqlite_turns.setdefault(engine, asyncio.Lock())
 
 
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
@@ -36,7 +79,8 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
     async with factory() as session:
         try:
             yield session
-            await session.commit()
+            async with write_turn(session):
+                await session.commit()
         except BaseException:
             await session.rollback()
             raise

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import LOCAL_TZ
+from portal.db import AUDIT_ENTRIES, write_turn
 from portal.i18n import _l
 from portal.logging_filters import redact
 from portal.models import AuditEntry, AuditSeal
@@ -136,8 +137,8 @@ async def record(
     *,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append an entry in the caller's transaction: it is kept exactly when the action is, and it
-    waits for no other writer (no chain head is read here)."""
+    """Append an entry in the caller's transaction: it is kept exactly when the action is (inserted as
+    the transaction commits), and it waits for no other writer (no chain head is read here)."""
     if at is None:
         at = utcnow()  # datetime's resolution is the microsecond, what both databases keep
     elif at.tzinfo is None:
@@ -156,7 +157,11 @@ async def record(
         changes=masked,
     )
     entry.mac = _entry_mac(session_key(session), entry)
-    session.add(entry)
+    # Inserted when the transaction commits (portal.db.PortalSession), with nothing else to wait for. The
+    # transaction is begun now (no I/O) so that a rollback before any query still drops the entry.
+    if not session.in_transaction():
+        session.sync_session.begin()
+    session.info.setdefault(AUDIT_ENTRIES, []).append(entry)
     session.info[PENDING_INFO] = True
     return entry
 
@@ -286,8 +291,9 @@ def read_checkpoints(path: Path) -> tuple[dict[int, str], list[int]]:
 async def seal_and_checkpoint(sessionmaker: Any, checkpoint_file: Path, *, full: bool = False) -> SealReport:
     """One sealing run in its own transaction, then a checkpoint of the new head if anything was sealed."""
     async with sessionmaker() as session:
-        report = await seal(session, full=full)
-        await session.commit()
+        async with write_turn(session):
+            report = await seal(session, full=full)
+            await session.commit()
         if report.sealed:
             current = await head(session)
             if current is not None:

@@ -158,26 +158,19 @@ async def resident_report(
         raise casework.CaseInputError(errors)
     reason = RESIDENT_REPORTS[kind][0]
     data = {"kind": kind, "detail": detail.strip(), "started": started.strip()}
-    proposal = await session.scalar(
-        select(StatusProposal).where(
-            StatusProposal.registration_id == registration.id,
-            StatusProposal.reason == reason,
-            StatusProposal.state == ProposalState.OPEN,
-        )
+    open_proposal = select(StatusProposal).where(
+        StatusProposal.registration_id == registration.id,
+        StatusProposal.reason == reason,
+        StatusProposal.state == ProposalState.OPEN,
     )
+    proposal = await session.scalar(open_proposal)
     if proposal is None:
         proposal = StatusProposal(registration_id=registration.id, reason=reason, source="resident", detail=data)
         try:
             async with session.begin_nested():  # the unique index on open proposals decides a double report
                 session.add(proposal)
-        except IntegrityError:
-            proposal = await session.scalar(
-                select(StatusProposal).where(
-                    StatusProposal.registration_id == registration.id,
-                    StatusProposal.reason == reason,
-                    StatusProposal.state == ProposalState.OPEN,
-                )
-            )
+        except IntegrityError:  # reported twice at once: the other request's proposal stands, with these details
+            proposal = await session.scalar(open_proposal)
             if proposal is None:
                 raise
             proposal.detail = data

@@ -296,3 +296,63 @@ async def test_a_running_portal_seals_entries_moments_after_their_commit(app, cl
     assert sealed == written
     assert elapsed < 1
     assert services.settings.audit_checkpoint_file.exists()
+
+
+async def test_ten_simultaneous_reports_of_work_leave_one_open_proposal(services, db) -> None:
+    from datetime import date, timedelta
+
+    from portal.models import Registration, RegistrationStatus, StatusProposal
+    from portal.services import proposals
+    from tests.staffing import make_case
+
+    case = await make_case(db, services)
+    registration = await db.get(Registration, case.id)
+    registration.status = RegistrationStatus.REGISTERED
+    await db.commit()
+    started = (date.today() - timedelta(days=3)).isoformat()
+
+    async def report(n: int) -> None:
+        async with services.sessionmaker() as session:
+            await proposals.resident_report(
+                session, case.account_id, case.number, kind="hired", detail=f"employer {n}", started=started
+            )
+            await session.commit()
+
+    await asyncio.gather(*(report(n) for n in range(10)))
+
+    open_proposals = (await db.execute(select(StatusProposal.reason, StatusProposal.state))).all()
+    assert [(p.reason, p.state.value) for p in open_proposals] == [("1", "open")]
+
+
+async def test_two_staff_dismissing_one_proposal_at_once_settle_it_once(services, db) -> None:
+    from portal.models import Registration, RegistrationStatus, StatusProposal
+    from portal.services import proposals
+    from portal.services.errors import NotFound
+    from portal.services.staff import scope_of
+    from tests.staffing import make_case
+
+    await create_named_staff(db)
+    case = await make_case(db, services)
+    registration = await db.get(Registration, case.id)
+    registration.status = RegistrationStatus.REGISTERED
+    proposal = StatusProposal(registration_id=case.id, reason="9", source="job", detail={})
+    db.add(proposal)
+    await db.commit()
+    clerk = scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.clerk")))
+
+    async def dismiss() -> str:
+        async with services.sessionmaker() as session:
+            try:
+                await proposals.dismiss(session, clerk, proposal.id, note="reached by phone")
+            except NotFound:
+                return "already settled"
+            await session.commit()
+            return "dismissed"
+
+    outcomes = await asyncio.gather(dismiss(), dismiss())
+
+    assert sorted(outcomes) == ["already settled", "dismissed"]
+    dismissals = await db.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "proposal.dismiss")
+    )
+    assert dismissals == 1

@@ -288,28 +288,37 @@ async def test_a_row_inserted_without_the_key_is_refused_by_the_sealer_and_repor
 
 async def test_writers_do_not_wait_for_each_other(db, services) -> None:
     async with services.sessionmaker() as other:
-        holding = await audit.record(db, CHIKAN_CLERK, "registration.accept", "registration", 1)
-        await db.flush()
-        # A second writer appends while the first has not committed yet, and is not held up.
-        appended = await asyncio.wait_for(
-            audit.record(other, XIASHAN_CLERK, "registration.accept", "registration", 2), timeout=2
-        )
-        if db.get_bind().dialect.name == "postgresql":
-            await asyncio.wait_for(other.flush(), timeout=2)
-        await db.commit()
-        await other.commit()
+        first = await audit.record(db, CHIKAN_CLERK, "registration.accept", "registration", 1)
+        second = await audit.record(other, XIASHAN_CLERK, "registration.accept", "registration", 2)
+        # Nothing read from the chain, nothing locked: both commit at once.
+        await asyncio.wait_for(asyncio.gather(db.commit(), other.commit()), timeout=5)
     await _seal(db)
-    assert {holding.id, appended.id} == set((await db.execute(text("SELECT entry_id FROM audit_seals"))).scalars())
+    assert {first.id, second.id} == set((await db.execute(text("SELECT entry_id FROM audit_seals"))).scalars())
     assert (await audit.verify_chain(db)).ok
+
+
+async def test_entries_are_inserted_as_the_transaction_commits_and_dropped_with_a_rollback(db, services) -> None:
+    kept = await audit.record(db, CHIKAN_CLERK, "case.view", "registration", 1)
+    assert await db.scalar(text("SELECT count(*) FROM audit_log")) == 0  # not yet: no write lock while drawing
+    await db.commit()
+    assert kept.id is not None
+    dropped = await audit.record(db, CHIKAN_CLERK, "case.decide", "registration", 1)
+    await db.rollback()
+    await db.commit()
+    actions = list((await db.execute(text("SELECT action FROM audit_log"))).scalars())
+    assert actions == ["case.view"]
+    assert dropped.id is None
 
 
 async def test_a_late_commit_is_sealed_after_later_ids(db, services) -> None:
     async with services.sessionmaker() as slow:
         late = await audit.record(slow, CHIKAN_CLERK, "registration.accept", "registration", 1)
-        await slow.flush()  # takes an id, commits later
+        slow.add(late)
+        await slow.flush()  # takes an id now, commits later (as a long transaction would)
         if db.get_bind().dialect.name == "postgresql":
             early = await audit.record(db, XIASHAN_CLERK, "registration.accept", "registration", 2)
             await db.commit()
+            assert early.id > late.id
             assert (await _seal(db)).sealed == 1
         await slow.commit()
     await _seal(db)
