@@ -439,6 +439,7 @@ CHANGE_KEYS: dict[str, object] = {
     "result": _l("Contact result"),
     "day": _l("Day"),
     "sources": _l("Sources"),
+    "target": _l("Target"),
     "county": _l("Service area"),
     "due": _l("Deadline"),
 }
@@ -480,6 +481,14 @@ def _value_text(value: Any) -> str:
     return str(STATUSES.get(text) or ROLES.get(text) or text)
 
 
+def _target_id(target_id: str, names: Mapping[str, str]) -> str:
+    if target_id == "-":  # nothing in particular (a search)
+        return ""
+    if target_id == "city":  # a list for the whole city
+        return str(_l("whole city"))
+    return names.get(target_id, target_id)
+
+
 def readable(entry: AuditEntry, areas: Mapping[str, str] | None = None) -> Line:
     """What an entry says, in the reader's language; an unknown code is shown as it is. `areas` gives
     service areas their names (a queue viewed, an area filter)."""
@@ -494,8 +503,13 @@ def readable(entry: AuditEntry, areas: Mapping[str, str] | None = None) -> Line:
         entry=entry,
         action=str(ACTIONS.get(entry.action, entry.action)),
         role=str(ROLES.get(entry.role, entry.role)),
-        target=f"{TARGETS.get(entry.target_type, entry.target_type)} {names.get(entry.target_id, entry.target_id)}",
-        changes=[(str(CHANGE_KEYS.get(key, key)), text(key, value)) for key, value in (entry.changes or {}).items()],
+        target=f"{TARGETS.get(entry.target_type, entry.target_type)} {_target_id(entry.target_id, names)}".strip(),
+        # An empty value (a filter not used) says nothing: left out.
+        changes=[
+            (str(CHANGE_KEYS.get(key, key)), text(key, value))
+            for key, value in (entry.changes or {}).items()
+            if value not in (None, "", [])
+        ],
     )
 
 

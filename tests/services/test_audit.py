@@ -401,3 +401,23 @@ async def test_search_pages_through_the_results(db) -> None:
 async def test_search_with_no_results_has_one_empty_page(db) -> None:
     found = await audit.search(db, action="nothing")
     assert (found.entries, found.total, found.page, found.pages) == ([], 0, 1, 1)
+
+
+async def test_an_entry_reads_in_words_with_area_names_and_without_empty_filters(db) -> None:
+    from portal.i18n import current_locale
+
+    entry = await audit.record(
+        db, CHIKAN_CLERK, "case.decide", "registration", "ZJ1", {"status": ["submitted", "registered"], "note": ""}
+    )
+    view = await audit.record(db, CHIKAN_CLERK, "queue.view", "queue", "440802", {"county": "440803", "due": ""})
+    token = current_locale.set("en")
+    try:
+        decided = audit.readable(entry, {"440802": "Chikan District"})
+        viewed = audit.readable(view, {"440802": "Chikan District", "440803": "Xiashan District"})
+    finally:
+        current_locale.reset(token)
+    assert (decided.action, decided.role, decided.target) == (
+        "Decided an application", "County clerk (经办)", "Application ZJ1"
+    )  # fmt: skip
+    assert decided.changes == [("Status", "Awaiting decision → Registered")]
+    assert (viewed.target, viewed.changes) == ("Queue Chikan District", [("Service area", "Xiashan District")])
