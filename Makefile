@@ -32,9 +32,10 @@ run: install ## Migrate, load the demo data (once) and serve on http://127.0.0.1
 	$(BIN)/portal load-data --demo
 	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/portal serve --host $(HOST) --port $(PORT)
 
-lint: install ## ruff: lint and formatting
+lint: install ## ruff (lint and formatting), then mypy --strict on portal/
 	$(BIN)/ruff check portal tests e2e bench migrations
 	$(BIN)/ruff format --check portal tests e2e bench
+	$(BIN)/mypy portal
 
 browser: ## Make sure Debian's Chromium (and CJK fonts for screenshots) are installed
 	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
@@ -62,4 +63,4 @@ translations: install ## Extract the messages and update both catalogues
 	$(BIN)/python -m portal.i18n_tools tidy
 
 clean: ## Remove the virtualenv and caches (keeps instance/, the local database and keys)
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-results
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results

@@ -19,12 +19,16 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from e2e.helpers import BROWSER_LOCALE, too_small_targets
+from tests.catalogues import compile_stale_catalogues
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
 PORTAL = Path(sys.executable).parent / "portal"
-# The language follows Accept-Language on a first visit: browse as a phone set to Chinese, as most residents'
-# are (the English journeys switch language themselves).
-BROWSER_LOCALE = "zh-CN"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The server reads the catalogues as it starts: a fresh copy has none compiled yet.
+    compile_stale_catalogues()
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +86,7 @@ def live_server() -> Iterator[str]:
             "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/e2e.db",
             "LOG_LEVEL": "WARNING",
             "BASE_URL": base,  # the receipt's status link is built from it
+            "PASSWORD_HASH_PROFILE": "fast",  # a test server: argon2 at its least cost
         }
         if env["DATABASE_URL"].startswith("postgresql"):
             _reset_postgres(env["DATABASE_URL"])
@@ -124,49 +129,6 @@ def axe() -> Axe:
     return Axe()
 
 
-# WCAG 2.2 2.5.8 (target size, minimum): every stand-alone target is at least 24 by 24 CSS px. The one exception
-# taken is WCAG's "inline" one: a link that is part of a sentence, i.e. an inline `a` whose nearest block
-# (a p, li, dd, td...) holds words outside the link, sized by the line height of the text around it.
-# Not rendered (display: none, zero size) and parked off screen (the skip link until focused) are not targets.
-TOO_SMALL_TARGETS = r"""
-() => {
-  const targets = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, '
-    + 'summary, [role=button], [tabindex]:not([tabindex="-1"])');
-  const blockOf = (el) => {
-    let node = el.parentElement;
-    while (node && getComputedStyle(node).display.startsWith('inline')) node = node.parentElement;
-    return node;
-  };
-  const inSentence = (el) => {
-    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
-    const block = blockOf(el);
-    if (!block) return false;
-    const around = block.textContent.replace(el.textContent, '');
-    return /[\p{L}\p{N}]/u.test(around);
-  };
-  const small = [];
-  for (const el of targets) {
-    const box = el.getBoundingClientRect();
-    const style = getComputedStyle(el);
-    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
-    if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue;
-    if (inSentence(el)) continue;
-    if (box.width < 24 || box.height < 24) {
-      const name = (el.innerText || el.value || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30);
-      small.push(`${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} "${name}" `
-                 + `${box.width.toFixed(1)}x${box.height.toFixed(1)}`);
-    }
-  }
-  return small;
-}
-"""
-
-
-def too_small_targets(page: Page) -> list[str]:
-    """Stand-alone links, buttons, summaries and form controls smaller than 24 x 24 CSS px."""
-    return page.evaluate(TOO_SMALL_TARGETS)
-
-
 @pytest.fixture
 def check_page(page: Page, axe: Axe):  # type: ignore[no-untyped-def]
     """Accessibility (no serious or critical axe violation, every target at least 24 x 24 px) and fit
@@ -187,10 +149,3 @@ def check_page(page: Page, axe: Axe):  # type: ignore[no-untyped-def]
         assert small == [], f"targets under 24 x 24 px on {name} ({target.url}): {small}"
 
     return check
-
-
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -7,23 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import BROWSER_LOCALE, screenshot
-from e2e.test_registration_journey import choose, continue_, read_code_from_outbox
+from e2e.helpers import BROWSER_LOCALE, choose, continue_, screenshot, sign_up
 
 SMALL = {"width": 360, "height": 740}
-
-
-def sign_up(page: Page, phone: str, password: str = "a long walk by the bay") -> None:
-    page.goto("/account/sign-up")
-    page.fill("#phone", phone)
-    continue_(page)
-    code = read_code_from_outbox(page)
-    page.goto("/account/sign-up/verify")
-    page.fill("#code", code)
-    page.fill("#password", password)
-    page.fill("#password_confirm", password)
-    continue_(page)
-    expect(page).to_have_url(re.compile(r"/register$"))
 
 
 @pytest.fixture

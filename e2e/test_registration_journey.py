@@ -6,26 +6,10 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import screenshot
+from e2e.helpers import choose, continue_, read_code_from_outbox, screenshot
 
 PHONE = "13912345678"
 PASSWORD = "sea breeze at zhanjiang"
-
-
-def read_code_from_outbox(page: Page) -> str:
-    page.goto("/dev/sms")
-    first = page.locator(".outbox li").first.inner_text()
-    match = re.search(r"\d{6}", first)
-    assert match, first
-    return match.group(0)
-
-
-def choose(page: Page, name: str, value: str) -> None:
-    page.locator(f'input[name="{name}"][value="{value}"]').check()
-
-
-def continue_(page: Page) -> None:
-    page.locator("form button.button").last.click()
 
 
 def test_resident_registers_with_a_missing_paper_on_a_phone(page: Page, check_page) -> None:

@@ -6,9 +6,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import BROWSER_LOCALE, screenshot
-from e2e.test_phone_and_languages import sign_up
-from e2e.test_registration_journey import choose, continue_
+from e2e.helpers import BROWSER_LOCALE, choose, continue_, screenshot, sign_up
 from portal.rules.idnumber import check_digit
 
 ID_NUMBER = "44080219920303003" + check_digit("44080219920303003")

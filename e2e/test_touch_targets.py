@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import screenshot, too_small_targets
+from e2e.helpers import screenshot, too_small_targets
 
 
 def test_the_size_check_flags_a_small_stand_alone_link_and_spares_a_link_in_a_sentence(page: Page) -> None:

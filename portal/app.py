@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.logging import LoggingConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -38,6 +39,7 @@ from portal.routes import ROUTES
 from portal.routes import staff as staff_routes
 from portal.routes.errors import EXCEPTION_HANDLERS
 from portal.services import audit
+from portal.services.accounts import passwords
 from portal.services.audit import Sealer
 from portal.services.ratelimit import make_limiter
 from portal.sessions import RotatingSessionConfig
@@ -109,7 +111,7 @@ def locale_and_headers(app: ASGIApp, *, secure: bool) -> ASGIApp:
     always = [*SECURITY_HEADERS, HSTS] if secure else SECURITY_HEADERS
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         cookies = _request_cookies(scope)
@@ -141,7 +143,7 @@ class PortalApp(Litestar):
 
     def __init__(self, *args: Any, secure_cookies: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._outer = locale_and_headers(super().__call__, secure=secure_cookies)  # type: ignore[arg-type]
+        self._outer = locale_and_headers(super().__call__, secure=secure_cookies)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -183,6 +185,7 @@ def _jinja() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # The i18n extension adds this method to the environment at run time; Jinja's types do not declare it.
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 
@@ -190,6 +193,7 @@ def _jinja() -> Environment:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logging_filters.install()
+    passwords.use(settings.password_hash_profile)
     stores = _stores(settings)
     engine = make_engine(settings.database_url)
     sessionmaker = make_sessionmaker(engine, settings.audit_key)
@@ -214,7 +218,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             state.services.sealer.wake()
 
     def provide_services(state: State) -> Services:
-        return state.services
+        services_in_state: Services = state.services
+        return services_in_state
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -9,14 +9,18 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import rules_cli
 from portal.config import PROJECT_ROOT, Settings, SettingsError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
 
-def _alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+
+def _alembic_config(database_url: str) -> Config:
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
@@ -111,11 +115,9 @@ async def _create_staff(settings: Settings, args: argparse.Namespace, password: 
 
     async with _session(settings) as session:
         user = await staff.create(
-            session, username=args.username, full_name=args.name, password=password, role=StaffRole(args.role),
-            area_code=args.area,
+            session, audit.SYSTEM, username=args.username, full_name=args.name, password=password,
+            role=StaffRole(args.role), area_code=args.area, via="cli",
         )  # fmt: skip
-        await audit.record(session, audit.SYSTEM, "staff.create", "staff", user.username,
-                           {"role": user.role.value, "area": user.area_code, "by": "cli"})  # fmt: skip
         return user.username
 
 
@@ -194,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         migrate(settings)
         return 0
+    # Demo accounts and `staff create` hash passwords; `serve` sets the profile in create_app too.
+    from portal.services.accounts import passwords
+
+    passwords.use(settings.password_hash_profile)
     if problem := _database_problem(settings):
         print(problem, file=sys.stderr)
         return 2
@@ -240,7 +246,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     parser.error("unknown command")
-    return 2
 
 
 if __name__ == "__main__":

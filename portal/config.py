@@ -10,6 +10,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+# The argon2 profile production requires (see portal.services.accounts.PASSWORD_HASH_PROFILES).
+STRONG_HASHING = "strong"
 
 
 class SettingsError(ValueError):
@@ -129,6 +131,8 @@ class Settings:
     secure_cookies: bool
     jobs_every_minutes: int
     log_level: str
+    # argon2id's cost: `strong` (the default, and the only one production takes) or `fast` for test suites.
+    password_hash_profile: str = STRONG_HASHING
 
     @property
     def is_production(self) -> bool:
@@ -159,6 +163,12 @@ class Settings:
         if production and "BASE_URL" not in env:
             raise SettingsError("BASE_URL is required in production")
         base_url = _base_url(env.get("BASE_URL", "http://127.0.0.1:8000"), production)
+
+        password_hash_profile = env.get("PASSWORD_HASH_PROFILE", STRONG_HASHING)
+        if password_hash_profile not in {STRONG_HASHING, "fast"}:
+            raise SettingsError("PASSWORD_HASH_PROFILE must be strong or fast")
+        if production and password_hash_profile != STRONG_HASHING:
+            raise SettingsError("PASSWORD_HASH_PROFILE must be strong in production")
 
         sms_gateway = env.get("SMS_GATEWAY", "outbox")
         if sms_gateway not in {"outbox"}:
@@ -195,4 +205,5 @@ class Settings:
             secure_cookies=_bool("SECURE_COOKIES", env.get("SECURE_COOKIES", "true" if production else "false")),
             log_level=log_level,
             jobs_every_minutes=_int("JOBS_EVERY_MINUTES", env.get("JOBS_EVERY_MINUTES", "0")),
+            password_hash_profile=password_hash_profile,
         )

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
-from litestar.enums import RequestEncodingType
+from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,13 +34,16 @@ _RANDOM_CHARS = 64
 
 def token_for(scope: Scope) -> str:
     """The token a form on this page must carry: the session's, or the cookie's when there is no session."""
-    state: dict[str, Any] = scope.get("state", {})  # type: ignore[assignment]
+    state = scope.get("state", {})
     session = scope.get("session")
+    token: str
     if not sessions.has_data(session):
-        return state.get(_COOKIE_TOKEN, "")
-    if _FRESH_TOKEN in state:
-        return session.setdefault(sessions.CSRF_KEY, state[_FRESH_TOKEN])  # type: ignore[union-attr]
-    return session.get(sessions.CSRF_KEY, "")  # type: ignore[union-attr]
+        token = state.get(_COOKIE_TOKEN, "")
+    elif _FRESH_TOKEN in state:
+        token = session.setdefault(sessions.CSRF_KEY, state[_FRESH_TOKEN])
+    else:
+        token = session.get(sessions.CSRF_KEY, "")
+    return token
 
 
 def _same(a: str, b: str) -> bool:
@@ -72,14 +75,14 @@ def csrf_middleware(secret: bytes, *, secure: bool, exclude_prefix: str | None =
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or (exclude_prefix and scope["path"].startswith(exclude_prefix)):
+            if scope["type"] != ScopeType.HTTP or (exclude_prefix and scope["path"].startswith(exclude_prefix)):
                 await app(scope, receive, send)
                 return
             request = scope["litestar_app"].request_class(scope=scope, receive=receive)
             cookie_token = request.cookies.get(COOKIE)
             if not tokens.valid(cookie_token):
                 cookie_token = None
-            state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+            state = scope.setdefault("state", {})
             state[_COOKIE_TOKEN] = cookie_token or tokens.new()
             state[_FRESH_TOKEN] = tokens.new()
             if scope["method"] not in SAFE_METHODS:
@@ -108,8 +111,10 @@ def _settle(session: Any, cookie_token: str | None, state: dict[str, Any]) -> st
     elif isinstance(session, dict) and session.get(sessions.CSRF_KEY, cookie_token) != cookie_token:
         # The session ended as this page was drawn with its token (nothing left to keep): the cookie
         # takes the token over, so the page's form still works without a session.
-        return session[sessions.CSRF_KEY]
-    return None if cookie_token else state[_COOKIE_TOKEN]
+        session_token: str = session[sessions.CSRF_KEY]
+        return session_token
+    fresh_cookie: str | None = None if cookie_token else state[_COOKIE_TOKEN]
+    return fresh_cookie
 
 
 async def _check(request: Any, cookie_token: str | None) -> None:

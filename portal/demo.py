@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.adapters.social_insurance import SocialInsurance
 from portal.crypto import Cipher
 from portal.models import LocalFigure, ResidentAccount
-from portal.services import accounts, areas
+from portal.services import accounts, areas, audit
 
 # Local figures with the date they apply from (reference/zhanjiang.md).
 LOCAL_FIGURES = (
@@ -80,7 +80,7 @@ DEMO_STAFF = (
 )
 
 # Demo applications so that the staff queue is not empty: (phone, name, ID, county, missing papers).
-DEMO_CASES = (
+DEMO_CASES: tuple[tuple[str, str, str, str, list[str]], ...] = (
     ("13800138011", "李强", "440881198503150052", "440802", ["termination_proof"]),
     ("13800138012", "黄海", "45010219900101001X", "440802", []),
     ("13800138013", "林晓燕", "440803199103150024", "440803", ["hukou_or_residence_permit"]),
@@ -97,8 +97,8 @@ async def load_demo_staff(session: AsyncSession) -> int:
     for demo in DEMO_STAFF:
         if demo.username not in existing:
             await staff.create(
-                session, username=demo.username, full_name=demo.full_name, password=DEMO_STAFF_PASSWORD,
-                role=StaffRole(demo.role), area_code=demo.area_code,
+                session, audit.SYSTEM, via="demo data", username=demo.username, full_name=demo.full_name,
+                password=DEMO_STAFF_PASSWORD, role=StaffRole(demo.role), area_code=demo.area_code,
             )  # fmt: skip
             added += 1
     return added
@@ -118,7 +118,12 @@ async def load_demo_cases(session: AsyncSession, cipher: Cipher, social_insuranc
         account = await accounts.create_account(session, phone, "zhanjiang-demo-case", "zh_CN")
         answers = _demo_answers(phone, name, id_number, county, missing)
         await reg.start(session, cipher, account.id, phone)
-        while (step := reg.next_step(steps, await reg.get_answers(session, cipher, account.id))) is not None:
+        while True:
+            so_far = await reg.get_answers(session, cipher, account.id)
+            # reg.start opened the draft and each step saved keeps it, so it is there on every turn.
+            assert so_far is not None
+            if (step := reg.next_step(steps, so_far)) is None:
+                break
             outcome = await reg.save_step(
                 session, cipher, social_insurance, account.id, steps, step, answers[step.key], local_today()
             )
@@ -129,7 +134,9 @@ async def load_demo_cases(session: AsyncSession, cipher: Cipher, social_insuranc
     return added
 
 
-def _demo_answers(phone: str, name: str, id_number: str, county: str, missing: list[str]) -> dict[str, dict]:
+def _demo_answers(
+    phone: str, name: str, id_number: str, county: str, missing: list[str]
+) -> dict[str, dict[str, object]]:
     return {
         "identity": {"name": name, "id_number": id_number, "ethnicity": "汉族"},
         "pension": {"pension_category": "F55"},

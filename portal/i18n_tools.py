@@ -21,6 +21,8 @@ def _fill_english(catalog: Catalog) -> int:
         # English is the source language: a fuzzy guess is never better than the source itself.
         fuzzy = "fuzzy" in message.flags
         if message.pluralizable:
+            # Babel gives a plural message a tuple of forms (one empty form when untranslated), never a str.
+            assert isinstance(message.string, tuple | list)
             if fuzzy or not all(message.string):
                 message.string = tuple(message.id)
                 filled += 1

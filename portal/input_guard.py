@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from litestar.enums import RequestEncodingType
+from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -42,7 +42,7 @@ def _clean(raw: bytes) -> bool:
 
 def input_guard(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         raw_path = scope.get("raw_path")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -116,6 +117,7 @@ def eligibility(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    code, payload = args.rule_func(args)
+    rule: Callable[[argparse.Namespace], tuple[int, dict[str, Any]]] = args.rule_func
+    code, payload = rule(args)
     print(json.dumps(payload, ensure_ascii=False))
     return code

@@ -4,7 +4,7 @@ so an ID planted beforehand is worth nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
@@ -16,18 +16,19 @@ _NEW_ID = "portal_new_session_id"
 CSRF_KEY = "_csrf"
 
 
-def has_data(session: ScopeSession | None) -> bool:
+def has_data(session: ScopeSession | None) -> TypeGuard[dict[str, Any]]:
     """Whether a session holds anything besides its CSRF token: only then is it stored."""
     return isinstance(session, dict) and any(key != CSRF_KEY for key in session)
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-        state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        state = connection.scope.setdefault("state", {})
         if state.get(_ROTATE):
             if _NEW_ID not in state:
                 state[_NEW_ID] = self.generate_session_id()
-            return state[_NEW_ID]
+            new_id: str = state[_NEW_ID]
+            return new_id
         return super().get_session_id(connection)
 
     async def store_in_message(
@@ -44,7 +45,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
 
 @dataclass
 class RotatingSessionConfig(ServerSideSessionConfig):
-    _backend_class = RotatingSessionBackend  # type: ignore[assignment]
+    _backend_class = RotatingSessionBackend
 
 
 async def rotate(connection: ASGIConnection[Any, Any, Any, Any], config: ServerSideSessionConfig) -> None:
@@ -52,4 +53,4 @@ async def rotate(connection: ASGIConnection[Any, Any, Any, Any], config: ServerS
     old_id = connection.cookies.get(config.key)
     if old_id and old_id != "null":
         await config.get_store_from_app(connection.app).delete(old_id)
-    connection.scope.setdefault("state", {})[_ROTATE] = True  # type: ignore[typeddict-item]
+    connection.scope.setdefault("state", {})[_ROTATE] = True

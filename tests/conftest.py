@@ -1,5 +1,7 @@
-"""Test set-up: a migrated database per run (SQLite, or PostgreSQL from TEST_DATABASE_URL),
-emptied after each test, and an app with its own in-memory stores per test."""
+"""Test set-up: a migrated database per run (SQLite, or PostgreSQL from TEST_DATABASE_URL) and one app per
+run, all in one event loop; after each test the tables (but the reference data), the app's stores and its
+rate limits are emptied. Tests commit for real: many fire requests at once through separate sessions, which
+one rolled-back outer transaction could not hold."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from portal.db import make_engine, make_sessionmaker
 from portal.models import Base
 from portal.models.audit import append_only_ddl, drop_append_only_ddl
 from portal.rules.idnumber import check_digit
+from portal.services.ratelimit import make_limiter
+from tests.catalogues import compile_stale_catalogues
 
 # Tables filled by the reference-data loader, kept between tests.
 REFERENCE_TABLES = {"service_areas", "local_figures", "alembic_version"}
@@ -58,9 +62,19 @@ async def _load_reference(settings: Settings) -> None:
     await engine.dispose()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Before anything loads a catalogue: `portal.i18n` keeps the first one it reads.
+    compile_stale_catalogues()
+
+
+# SQLite commits wait for the disk; a database in memory-backed /dev/shm does not (none is kept after the run).
+# S108: the folder made there is TemporaryDirectory's own, private and unpredictable.
+_SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # noqa: S108
+
+
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
-    with tempfile.TemporaryDirectory(prefix="portal-test-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="portal-test-", dir=_SCRATCH) as tmp:
         tmp_dir = Path(tmp)
         url = _database_url(tmp_dir)
         env = {
@@ -70,6 +84,8 @@ def settings() -> Iterator[Settings]:
             "PORTAL_DATA_KEY": "11" * 32,
             "PORTAL_SECRET_KEY": "22" * 32,
             "AUDIT_KEY": "33" * 32,
+            # Hundreds of sign-ups and sign-ins: argon2 at its least cost (refused in production).
+            "PASSWORD_HASH_PROFILE": "fast",
         }
         if url.startswith("postgresql"):
             asyncio.run(_reset_postgres(url))
@@ -81,14 +97,29 @@ def settings() -> Iterator[Settings]:
         yield built
 
 
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Litestar]:
+@pytest.fixture(scope="session")
+async def _one_app(settings: Settings) -> AsyncIterator[Litestar]:
+    # Built once: building the app (routes, signatures, templates compiled on first use) costs more than
+    # most tests. Its engine's pool lives in the session's event loop, which every test runs in.
     application = create_app(settings)
     yield application
     services: Services = application.state.services
-    await empty_tables(services.engine)
     await services.limiter.close()
     await services.engine.dispose()
+
+
+@pytest.fixture
+async def app(_one_app: Litestar, settings: Settings) -> AsyncIterator[Litestar]:
+    """The app, as fresh as a new one after the test: no rows but the reference data, no sessions, no
+    counted attempts, no audit checkpoints."""
+    yield _one_app
+    services: Services = _one_app.state.services
+    await empty_tables(services.engine)
+    # A new limiter rather than a reset one: resetting in memory races the storage's own expiry task.
+    await services.limiter.close()
+    services.limiter = make_limiter(settings.redis_url, settings.redis_prefix)
+    for name in ("sessions", "staff_sessions"):
+        await _one_app.stores.get(name).delete_all()
     settings.audit_checkpoint_file.unlink(missing_ok=True)  # checkpoints of a log that is now empty
 
 

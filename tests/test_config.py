@@ -39,6 +39,11 @@ def test_development_keys_are_generated_once_and_kept(tmp_path) -> None:
         ({"PORTAL_DATA_KEY": "11" * 32, "PORTAL_SECRET_KEY": "11" * 32}, "differ"),
         ({"SMS_PER_HOUR": "many", **KEYS}, "SMS_PER_HOUR"),
         ({"PORTAL_ENV": "staging", **KEYS}, "PORTAL_ENV"),
+        ({"PASSWORD_HASH_PROFILE": "weak", **KEYS}, "PASSWORD_HASH_PROFILE"),
+        (
+            {"PORTAL_ENV": "production", "BASE_URL": "https://jy.example.cn", "PASSWORD_HASH_PROFILE": "fast", **KEYS},
+            "PASSWORD_HASH_PROFILE must be strong in production",
+        ),
     ],
 )
 def test_bad_settings_fail_fast(tmp_path, env, message) -> None:
@@ -53,3 +58,9 @@ def test_trusted_proxies_take_addresses_and_networks(tmp_path) -> None:
     assert "10.2.0.1" not in settings.trusted_proxies
     assert "not an address" not in settings.trusted_proxies
     assert not Settings.from_env({"PORTAL_INSTANCE_DIR": str(tmp_path)}).trusted_proxies
+
+
+def test_passwords_are_hashed_strongly_unless_a_test_suite_asks_otherwise(tmp_path) -> None:
+    assert Settings.from_env({"PORTAL_INSTANCE_DIR": str(tmp_path)}).password_hash_profile == "strong"
+    fast = Settings.from_env({"PORTAL_INSTANCE_DIR": str(tmp_path), "PASSWORD_HASH_PROFILE": "fast"})
+    assert fast.password_hash_profile == "fast"

@@ -55,7 +55,8 @@ class BigDataPlatform(Protocol):
 
 
 def _load(data_file: Path) -> dict[str, Any]:
-    return json.loads(data_file.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(data_file.read_text(encoding="utf-8"))
+    return data
 
 
 def _same_name(a: str) -> str:

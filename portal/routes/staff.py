@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery
@@ -82,8 +82,7 @@ async def login(request: Request[Any, Any, Any], db: Db, services: Deps) -> Temp
     if staff.totp_required(user):
         request.set_session({PENDING: user.id})
         return see_other("/staff/login/code" if user.totp_enabled else "/staff/login/enrol")
-    staff.mark_signed_in(user)
-    await audit.record(db, staff.scope_of(user).actor, "staff.sign_in", "staff", user.username)
+    await staff.mark_signed_in(db, user)
     await _rotate_and_sign_in(request, user.id)
     return see_other("/staff")
 
@@ -110,8 +109,7 @@ async def code(request: Request[Any, Any, Any], db: Db, services: Deps) -> Templ
         raise RateLimited()
     if not await staff.check_totp(db, services.cipher, user, form.get("code", "")):
         return page("staff/login_code.html", errors={"code": CODE_WRONG})
-    staff.mark_signed_in(user)
-    await audit.record(db, staff.scope_of(user).actor, "staff.sign_in", "staff", user.username, {"totp": True})
+    await staff.mark_signed_in(db, user, totp=True)
     await _rotate_and_sign_in(request, user.id)
     return see_other("/staff")
 
@@ -138,10 +136,9 @@ async def enrol(request: Request[Any, Any, Any], db: Db, services: Deps) -> Temp
     user = await _pending(request, db)
     form = await form_dict(request)
     secret = request.session.get(ENROL_SECRET)
-    if not secret or not staff.enable_totp(services.cipher, user, secret, form.get("code", "")):
+    if not secret or not await staff.enrol_totp(db, services.cipher, user, secret, form.get("code", "")):
         return _enrol_page(request, user.username, {"code": CODE_WRONG})
-    staff.mark_signed_in(user)
-    await audit.record(db, staff.scope_of(user).actor, "staff.enable_totp", "staff", user.username)
+    await staff.mark_signed_in(db, user, totp=True)
     await _rotate_and_sign_in(request, user.id)
     return see_other("/staff")
 
@@ -161,12 +158,11 @@ async def account_totp(request: Request[Any, Any, Any], db: Db, services: Deps) 
     user = await staff.require(db, scope.staff_id)
     form = await form_dict(request)
     secret = request.session.get(ENROL_SECRET)
-    if not secret or not staff.enable_totp(services.cipher, user, secret, form.get("code", "")):
+    if not secret or not await staff.enrol_totp(db, services.cipher, user, secret, form.get("code", "")):
         return _enrol_page(
             request, user.username, {"code": CODE_WRONG}, action="/staff/account/totp", scope=scope, required=False
         )
     request.session.pop(ENROL_SECRET, None)
-    await audit.record(db, scope.actor, "staff.enable_totp", "staff", user.username)
     return see_other("/staff/account")
 
 
@@ -227,6 +223,13 @@ async def case_page(
     return await _case_page(request, db, services, number, done=done)
 
 
+class _Lock(TypedDict):
+    """What the case form saw (optimistic locking), passed to every action that changes the case."""
+
+    version: int
+    seen_event: int
+
+
 def _int(raw: str | None) -> int:
     # A missing, damaged or out-of-range number is a stale form: it never matches, and never reaches SQL.
     number = fields.db_int(raw)
@@ -238,7 +241,7 @@ async def _case_action(
 ) -> Template | Redirect:
     scope = await staff_scope(request, db)
     form = await form_dict(request)
-    lock = {"version": _int(form.get("version")), "seen_event": _int(form.get("seen_event"))}
+    lock: _Lock = {"version": _int(form.get("version")), "seen_event": _int(form.get("seen_event"))}
     try:
         if action == "compare":
             await casework.compare(db, services.cipher, scope, services.sources, services.social_insurance, number)
@@ -366,10 +369,7 @@ async def audit_page(
         result = audit.AuditPage(entries=[], total=0, page=1, pages=1)
     else:
         result = await audit.search(
-            db, username=username or None, action=action or None, target=target or None, page=page_number
-        )
-        await audit.record(
-            db, scope.actor, "audit.search", "audit", "-", {"username": username, "action": action, "target": target}
+            db, scope.actor, username=username or None, action=action or None, target=target or None, page=page_number
         )
     return page(
         "staff/audit.html",
@@ -408,16 +408,13 @@ async def create_user(request: Request[Any, Any, Any], db: Db) -> Template | Red
     try:
         if role is None:
             raise staff.StaffInputError({"role": FIELD_REQUIRED})
-        user = await staff.create(
-            db, username=form.get("username", ""), full_name=form.get("full_name", ""),
+        await staff.create(
+            db, scope.actor, username=form.get("username", ""), full_name=form.get("full_name", ""),
             password=form.get("password", ""), role=role, area_code=form.get("area_code") or None,
         )  # fmt: skip
     except staff.StaffInputError as exc:
         kept = {k: v for k, v in form.items() if k != "password"}
         return await _users_page(db, scope, values=kept, errors=exc.errors)
-    await audit.record(
-        db, scope.actor, "staff.create", "staff", user.username, {"role": user.role.value, "area": user.area_code}
-    )
     return see_other("/staff/users", done="created")
 
 
@@ -430,10 +427,8 @@ async def change_user(
     try:
         if change in ("deactivate", "reactivate"):
             await staff.set_active(db, scope, username, active=change == "reactivate")
-            await audit.record(db, scope.actor, f"staff.{change}", "staff", username)
         elif change == "password":
-            await staff.set_password(db, username, form.get("password", ""))
-            await audit.record(db, scope.actor, "staff.set_password", "staff", username)
+            await staff.set_password(db, scope, username, form.get("password", ""))
         else:
             raise NotFound()
     except staff.StaffInputError as exc:

@@ -536,6 +536,7 @@ class AuditPage:
 
 async def search(
     session: AsyncSession,
+    reader: Actor,
     *,
     username: str | None = None,
     action: str | None = None,
@@ -547,7 +548,7 @@ async def search(
     per_page: int = 50,
 ) -> AuditPage:
     """Newest first. `since` and `until` are days in Zhanjiang, both included; `page` is kept
-    within 1..pages so a stale link still shows entries."""
+    within 1..pages so a stale link still shows entries. Reading the log is itself audited."""
     if per_page < 1:
         raise ValueError("per_page must be at least 1")
     conditions: list[sa.ColumnElement[bool]] = []
@@ -569,6 +570,10 @@ async def search(
     entries = await session.scalars(
         sa.select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(win.limit).offset(win.offset)
     )
+    await record(
+        session, reader, "audit.search", "audit", "-",
+        {"username": username, "action": action, "target": target, "area": area_code, "since": since, "until": until},
+    )  # fmt: skip
     return AuditPage(entries=list(entries), total=total, page=win.page, pages=win.pages)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -208,7 +208,7 @@ async def queue(
 ) -> QueuePage:
     """Applications awaiting a decision in the user's scope: deferred first, then by deadline."""
     today = today or local_today()
-    conditions = [Registration.status.in_(AWAITING)]
+    conditions: list[ColumnElement[bool]] = [Registration.status.in_(AWAITING)]
     if status in {s.value for s in AWAITING}:
         conditions.append(Registration.status == RegistrationStatus(status))
     if not scope.is_city:
@@ -553,7 +553,9 @@ async def end_registration(
     )
     if errors:
         raise CaseInputError(errors)
+    # Either being None added an error above, and errors have been raised.
     assert end_reason is not None
+    assert day is not None
     registration.status = end_reason.ends_as
     registration.end_reason = end_reason.code
     registration.end_date = day

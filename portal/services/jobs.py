@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import CursorResult, and_, case, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,10 +83,14 @@ async def _propose(session: AsyncSession, registration_id: int, reason: str, det
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(
-            index_elements=["registration_id", "reason"], index_where=StatusProposal.state == ProposalState.OPEN.value
+            # A literal, not a bound parameter: PostgreSQL matches the partial index while planning, and once a
+            # pooled connection's prepared statement turns to a generic plan it no longer knows the value.
+            index_elements=["registration_id", "reason"],
+            index_where=StatusProposal.state == literal(ProposalState.OPEN.value, literal_execute=True),
         )
     )
-    result = await session.execute(statement)
+    # An INSERT answers with a CursorResult (which has rowcount); execute() is typed for any statement.
+    result = cast(CursorResult[Any], await session.execute(statement))
     return result.rowcount == 1
 
 
@@ -100,7 +105,7 @@ async def _pension_candidates(
             .where(Registration.status == RegistrationStatus.REGISTERED, Person.birth_date <= oldest_birth)
         )
     ).all()
-    found = []
+    found: list[tuple[int, dict[str, object]]] = []
     for registration_id, category, birth, id_cipher in rows:
         reached = pension_date(birth, PensionCategory(category))
         if reached <= today:
@@ -168,7 +173,7 @@ async def run_due(
         report.proposed["8"] += await _propose(session, registration_id, "8", {"refusals": REFUSALS_IN_A_ROW})
     for registration_id in await _unreachable_candidates(session, today):
         report.proposed["9"] += await _propose(session, registration_id, "9", {"months": UNREACHABLE_MONTHS})
-    swept = await session.execute(
+    sweep = (
         update(Registration)
         .where(
             Registration.status == RegistrationStatus.DEFERRED,
@@ -178,6 +183,7 @@ async def run_due(
         .values(overdue_since=today)
         .execution_options(synchronize_session=False)
     )
+    swept = cast(CursorResult[Any], await session.execute(sweep))
     report.overdue_flagged = swept.rowcount or 0
     if any(report.proposed.values()) or report.overdue_flagged:
         await audit.record(session, audit.SYSTEM, "jobs.run_due", "jobs", today.isoformat(), report.as_dict())

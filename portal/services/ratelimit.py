@@ -54,6 +54,12 @@ def make_limiter(redis_url: str | None, prefix: str) -> Limiter:
     if redis_url:
         # Our own pool, so that the app can close its connections when it stops.
         pool = ConnectionPool.from_url(redis_url)
-        storage = RedisStorage(redis_url, implementation="redispy", key_prefix=f"{prefix}:limits", connection_pool=pool)
+        # limits documents `connection_pool` but annotates its **options as float | str | bool only.
+        storage = RedisStorage(
+            redis_url,
+            implementation="redispy",
+            key_prefix=f"{prefix}:limits",
+            connection_pool=pool,  # type: ignore[arg-type]
+        )
         return Limiter(storage, pool)
     return Limiter(MemoryStorage())

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -252,7 +252,8 @@ async def flag_identity_claim(session: AsyncSession, registration_id: int, accou
         )
         .exists()
     )
-    events = RegistrationEvent.__table__
+    # A declarative class's __table__ is typed as any FromClause; this one is a plain Table.
+    events = cast(sa.Table, RegistrationEvent.__table__)
     row = select(
         sa.literal(registration_id, sa.Integer),
         sa.literal(utcnow(), events.c.at.type),

@@ -46,7 +46,7 @@ class Step:
     title: object
     fields: Sequence[Field]
     intro: object | None = None
-    applies: Callable[[Answers], bool] = field(default=lambda answers: True)
+    applies: Callable[[Mapping[str, Any]], bool] = field(default=lambda answers: True)
 
 
 # ---- messages -------------------------------------------------------------------------------

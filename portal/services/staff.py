@@ -8,8 +8,6 @@ import time
 from dataclasses import dataclass
 
 import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,14 +15,12 @@ from portal.crypto import Cipher
 from portal.i18n import _l
 from portal.models import ServiceArea, StaffRole, StaffUser
 from portal.models.base import utcnow
-from portal.services import fields
-from portal.services.accounts import password_problems
+from portal.services import audit, fields
+from portal.services.accounts import password_problems, passwords
 from portal.services.audit import Actor
 from portal.services.errors import DomainError, NotFound
 from portal.services.ratelimit import Limiter, Rule
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 TOTP_PURPOSE = "staff-totp"
 ISSUER = "Zhanjiang Employment Services"
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
@@ -91,11 +87,7 @@ def totp_required(user: StaffUser) -> bool:
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> StaffUser | None:
     user = await session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
+    if not passwords.verify(user.password_hash if user else None, password) or user is None or not user.active:
         return None
     return user
 
@@ -106,7 +98,7 @@ async def get_active(session: AsyncSession, staff_id: int) -> StaffUser | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return passwords.hash(password)
 
 
 def new_totp_secret() -> str:
@@ -162,13 +154,26 @@ def enable_totp(cipher: Cipher, user: StaffUser, secret: str, code: str, now: fl
     return True
 
 
-def mark_signed_in(user: StaffUser) -> None:
+async def enrol_totp(
+    session: AsyncSession, cipher: Cipher, user: StaffUser, secret: str, code: str, now: float | None = None
+) -> bool:
+    """`enable_totp`, audited when it succeeds."""
+    if not enable_totp(cipher, user, secret, code, now):
+        return False
+    await audit.record(session, scope_of(user).actor, "staff.enable_totp", "staff", user.username)
+    return True
+
+
+async def mark_signed_in(session: AsyncSession, user: StaffUser, *, totp: bool = False) -> None:
     user.last_login_at = utcnow()
+    await audit.record(session, scope_of(user).actor, "staff.sign_in", "staff", user.username, {"totp": totp})
 
 
 async def create(
-    session: AsyncSession, *, username: str, full_name: str, password: str, role: StaffRole, area_code: str | None
-) -> StaffUser:
+    session: AsyncSession, actor: Actor, *, username: str, full_name: str, password: str, role: StaffRole,
+    area_code: str | None, via: str = "web",
+) -> StaffUser:  # fmt: skip
+    """A staff account, audited as created by `actor` (SYSTEM for the command line and demo data)."""
     username = username.strip().lower()
     errors: dict[str, object] = {}
     if not USERNAME.match(username):
@@ -195,6 +200,10 @@ async def create(
     )
     session.add(user)
     await session.flush()
+    await audit.record(
+        session, actor, "staff.create", "staff", user.username, {"role": user.role.value, "area": user.area_code,
+                                                                 "by": via},
+    )  # fmt: skip
     return user
 
 
@@ -222,14 +231,16 @@ async def set_active(session: AsyncSession, admin: Scope, username: str, active:
     if user.id == admin.staff_id and not active:
         raise StaffInputError({"username": CANNOT_DEACTIVATE_SELF})
     user.active = active
+    await audit.record(session, admin.actor, "staff.reactivate" if active else "staff.deactivate", "staff", username)
     return user
 
 
-async def set_password(session: AsyncSession, username: str, password: str) -> StaffUser:
+async def set_password(session: AsyncSession, admin: Scope, username: str, password: str) -> StaffUser:
     if problems := password_problems(password):
         raise StaffInputError({"password": problems[0]})
     user = await by_username(session, username)
     user.password_hash = hash_password(password)
+    await audit.record(session, admin.actor, "staff.set_password", "staff", username)
     return user
 
 

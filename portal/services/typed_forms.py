@@ -50,4 +50,5 @@ def take(session: Any, cipher: Cipher, path: str) -> dict[str, list[str]] | None
     if kept["path"] != path:
         return None
     session.pop(SESSION_KEY, None)
-    return kept["fields"]
+    fields: dict[str, list[str]] = kept["fields"]
+    return fields

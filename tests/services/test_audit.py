@@ -362,44 +362,48 @@ def _targets(page: audit.AuditPage) -> list[str]:
 
 async def test_search_returns_newest_first_with_every_entry(db) -> None:
     await _search_fixture(db)
-    found = await audit.search(db)
+    found = await audit.search(db, CITY_ADMIN)
     assert _targets(found) == ["1", "4", "3", "2", "1"]
     assert (found.total, found.page, found.pages) == (5, 1, 1)
 
 
 async def test_search_filters_by_username_action_target_and_area(db) -> None:
     await _search_fixture(db)
-    assert _targets(await audit.search(db, username="chikan_clerk")) == ["2", "1"]
-    assert _targets(await audit.search(db, action="registration.accept")) == ["3", "1"]
-    assert [e.action for e in (await audit.search(db, target="1")).entries] == [
+    assert _targets(await audit.search(db, CITY_ADMIN, username="chikan_clerk")) == ["2", "1"]
+    assert _targets(await audit.search(db, CITY_ADMIN, action="registration.accept")) == ["3", "1"]
+    assert [e.action for e in (await audit.search(db, CITY_ADMIN, target="1")).entries] == [
         "registration.overdue",
         "registration.accept",
     ]
-    assert _targets(await audit.search(db, area_code="440803")) == ["3"]
-    assert _targets(await audit.search(db, username="chikan_clerk", action="registration.accept")) == ["1"]
-    assert (await audit.search(db, username="nobody")).total == 0
+    assert _targets(await audit.search(db, CITY_ADMIN, area_code="440803")) == ["3"]
+    assert _targets(await audit.search(db, CITY_ADMIN, username="chikan_clerk", action="registration.accept")) == ["1"]
+    assert (await audit.search(db, CITY_ADMIN, username="nobody")).total == 0
 
 
 async def test_search_dates_are_whole_days_in_zhanjiang(db) -> None:
     await _search_fixture(db)
-    assert _targets(await audit.search(db, since=date(2026, 11, 23))) == ["1", "4", "3", "2"]
-    assert _targets(await audit.search(db, until=date(2026, 11, 22))) == ["1"]
-    assert _targets(await audit.search(db, since=date(2026, 11, 23), until=date(2026, 11, 24))) == ["4", "3", "2"]
-    assert _targets(await audit.search(db, since=date(2026, 11, 24), until=date(2026, 11, 24))) == ["4"]
+    assert _targets(await audit.search(db, CITY_ADMIN, since=date(2026, 11, 23))) == ["1", "4", "3", "2"]
+    assert _targets(await audit.search(db, CITY_ADMIN, until=date(2026, 11, 22))) == ["1"]
+    assert _targets(await audit.search(db, CITY_ADMIN, since=date(2026, 11, 23), until=date(2026, 11, 24))) == [
+        "4",
+        "3",
+        "2",
+    ]
+    assert _targets(await audit.search(db, CITY_ADMIN, since=date(2026, 11, 24), until=date(2026, 11, 24))) == ["4"]
 
 
 async def test_search_pages_through_the_results(db) -> None:
     await _search_fixture(db)
-    first = await audit.search(db, per_page=2)
-    last = await audit.search(db, page=3, per_page=2)
+    first = await audit.search(db, CITY_ADMIN, per_page=2)
+    last = await audit.search(db, CITY_ADMIN, page=3, per_page=2)
     assert (_targets(first), first.total, first.page, first.pages) == (["1", "4"], 5, 1, 3)
     assert (_targets(last), last.total, last.page, last.pages) == (["1"], 5, 3, 3)
-    beyond = await audit.search(db, page=9, per_page=2)
+    beyond = await audit.search(db, CITY_ADMIN, page=9, per_page=2)
     assert (_targets(beyond), beyond.page) == (["1"], 3)
 
 
 async def test_search_with_no_results_has_one_empty_page(db) -> None:
-    found = await audit.search(db, action="nothing")
+    found = await audit.search(db, CITY_ADMIN, action="nothing")
     assert (found.entries, found.total, found.page, found.pages) == ([], 0, 1, 1)
 
 
@@ -421,3 +425,14 @@ async def test_an_entry_reads_in_words_with_area_names_and_without_empty_filters
     )  # fmt: skip
     assert decided.changes == [("Status", "Awaiting decision → Registered")]
     assert (viewed.target, viewed.changes) == ("Queue Chikan District", [("Service area", "Xiashan District")])
+
+
+async def test_searching_the_log_is_itself_audited(db) -> None:
+    await audit.search(db, CITY_ADMIN, username="chikan_clerk", since=date(2026, 11, 23))
+    await db.commit()
+    entry = (await audit.search(db, CITY_ADMIN, action="audit.search")).entries[0]
+    assert (entry.username, entry.changes["username"], entry.changes["since"]) == (
+        "city_admin",
+        "chikan_clerk",
+        "2026-11-23",
+    )

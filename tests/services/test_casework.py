@@ -23,7 +23,7 @@ from portal.models import (
     VerificationOutcome,
     VerificationSource,
 )
-from portal.services import casework, jobs, proposals, staff
+from portal.services import audit, casework, jobs, proposals, staff
 from portal.services.staff import Scope
 from tests.conftest import make_id
 from tests.staffing import make_case
@@ -35,12 +35,12 @@ ADMIN = Scope(0, "city.admin", "市局", StaffRole.CITY_ADMIN, None)
 @pytest.fixture
 async def scopes(db) -> dict[str, Scope]:
     reviewer = await staff.create(
-        db, username="chikan.reviewer", full_name="赤坎审核", password="ledger and lantern",
+        db, audit.SYSTEM, username="chikan.reviewer", full_name="赤坎审核", password="ledger and lantern",
         role=StaffRole.REVIEWER, area_code="440802",
     )  # fmt: skip
     admin = await staff.create(
-        db, username="city.admin", full_name="市局", password="ledger and lantern", role=StaffRole.CITY_ADMIN,
-        area_code=None,
+        db, audit.SYSTEM, username="city.admin", full_name="市局", password="ledger and lantern",
+        role=StaffRole.CITY_ADMIN, area_code=None,
     )  # fmt: skip
     await db.commit()
     return {"reviewer": staff.scope_of(reviewer), "admin": staff.scope_of(admin)}

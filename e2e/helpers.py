@@ -1,0 +1,93 @@
+"""What several e2e test files share: the browser's language, screenshots, the touch-target check, and the
+steps of signing up and answering a form."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
+# The language follows Accept-Language on a first visit: browse as a phone set to Chinese, as most residents'
+# are (the English journeys switch language themselves).
+BROWSER_LOCALE = "zh-CN"
+
+
+# WCAG 2.2 2.5.8 (target size, minimum): every stand-alone target is at least 24 by 24 CSS px. The one exception
+# taken is WCAG's "inline" one: a link that is part of a sentence, i.e. an inline `a` whose nearest block
+# (a p, li, dd, td...) holds words outside the link, sized by the line height of the text around it.
+# Not rendered (display: none, zero size) and parked off screen (the skip link until focused) are not targets.
+TOO_SMALL_TARGETS = r"""
+() => {
+  const targets = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, '
+    + 'summary, [role=button], [tabindex]:not([tabindex="-1"])');
+  const blockOf = (el) => {
+    let node = el.parentElement;
+    while (node && getComputedStyle(node).display.startsWith('inline')) node = node.parentElement;
+    return node;
+  };
+  const inSentence = (el) => {
+    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+    const block = blockOf(el);
+    if (!block) return false;
+    const around = block.textContent.replace(el.textContent, '');
+    return /[\p{L}\p{N}]/u.test(around);
+  };
+  const small = [];
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
+    if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue;
+    if (inSentence(el)) continue;
+    if (box.width < 24 || box.height < 24) {
+      const name = (el.innerText || el.value || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30);
+      small.push(`${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} "${name}" `
+                 + `${box.width.toFixed(1)}x${box.height.toFixed(1)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def too_small_targets(page: Page) -> list[str]:
+    """Stand-alone links, buttons, summaries and form controls smaller than 24 x 24 CSS px."""
+    return page.evaluate(TOO_SMALL_TARGETS)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def read_code_from_outbox(page: Page) -> str:
+    page.goto("/dev/sms")
+    first = page.locator(".outbox li").first.inner_text()
+    match = re.search(r"\d{6}", first)
+    assert match, first
+    return match.group(0)
+
+
+def choose(page: Page, name: str, value: str) -> None:
+    page.locator(f'input[name="{name}"][value="{value}"]').check()
+
+
+def continue_(page: Page) -> None:
+    page.locator("form button.button").last.click()
+
+
+def sign_up(page: Page, phone: str, password: str = "a long walk by the bay") -> None:
+    page.goto("/account/sign-up")
+    page.fill("#phone", phone)
+    continue_(page)
+    code = read_code_from_outbox(page)
+    page.goto("/account/sign-up/verify")
+    page.fill("#code", code)
+    page.fill("#password", password)
+    page.fill("#password_confirm", password)
+    continue_(page)
+    expect(page).to_have_url(re.compile(r"/register$"))
