@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -62,27 +59,12 @@ def make_sessionmaker(engine: AsyncEngine, audit_key: bytes) -> async_sessionmak
     )
 
 
-_sqlite_turns: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def write_turn(session: AsyncSession) -> contextlib.AbstractAsyncContextManager[Any]:
-    """SQLite has one writer at a time, and a writer that finds it taken polls in sleeps of up to 100 ms.
-    Within a process, commits take turns in a queue instead, which keeps the slowest requests fast; other
-    processes still meet SQLite's own lock. PostgreSQL needs no turn."""
-    engine = session.get_bind()
-    if engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()
-    assert isinstance(engine, Engine)
-    return _sqlite_turns.setdefault(engine, asyncio.Lock())
-
-
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One session per request: committed when the handler returns, rolled back when it raises."""
     async with factory() as session:
         try:
             yield session
-            async with write_turn(session):
-                await session.commit()
+            await session.commit()
         except BaseException:
             await session.rollback()
             raise

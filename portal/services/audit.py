@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import LOCAL_TZ
-from portal.db import AUDIT_ENTRIES, write_turn
+from portal.db import AUDIT_ENTRIES
 from portal.i18n import _l
 from portal.logging_filters import redact
 from portal.models import AuditEntry, AuditSeal
@@ -291,9 +291,8 @@ def read_checkpoints(path: Path) -> tuple[dict[int, str], list[int]]:
 async def seal_and_checkpoint(sessionmaker: Any, checkpoint_file: Path, *, full: bool = False) -> SealReport:
     """One sealing run in its own transaction, then a checkpoint of the new head if anything was sealed."""
     async with sessionmaker() as session:
-        async with write_turn(session):
-            report = await seal(session, full=full)
-            await session.commit()
+        report = await seal(session, full=full)
+        await session.commit()
         if report.sealed:
             current = await head(session)
             if current is not None:

@@ -356,3 +356,22 @@ async def test_two_staff_dismissing_one_proposal_at_once_settle_it_once(services
         select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "proposal.dismiss")
     )
     assert dismissals == 1
+
+
+async def test_requests_that_write_before_they_commit_finish_while_the_sealer_runs(client, services) -> None:
+    """A sealer that waited for SQLite's lock while holding a turn that such a request waited for at its commit
+    stalled both for the 30 s busy timeout: nothing may hold a turn across SQLite's lock."""
+    import contextlib
+
+    from tests.residents import ZHANG_SAN, fill_in
+
+    services.sealer.every_seconds = 0.01
+    task = asyncio.create_task(services.sealer.run())
+    try:
+        await sign_up(client, services, "13700000108")
+        # Every step saves the draft (an UPDATE) well before the request commits.
+        await asyncio.wait_for(fill_in(client, ZHANG_SAN), timeout=20)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
