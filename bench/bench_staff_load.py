@@ -12,6 +12,7 @@ the sealed chain must verify. Needs wrk (`apt-get install wrk`). The PostgreSQL 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -24,6 +25,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from portal.db import empty_postgres_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -57,23 +60,6 @@ def _serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
          "--no-access-log"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def _reset_postgres(url: str) -> None:
-    import asyncio
-
-    from sqlalchemy import text
-
-    from portal.db import make_engine
-
-    async def reset() -> None:
-        engine = make_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-
-    asyncio.run(reset())
 
 
 def _prepare(env: dict[str, str]) -> None:
@@ -122,8 +108,6 @@ def _wrk(url: str, connections: int, cookies: list[str] | None, workdir: Path) -
 
 
 def _queue_views(url: str) -> int:
-    import asyncio
-
     from sqlalchemy import text
 
     from portal.db import make_engine
@@ -145,7 +129,7 @@ def main() -> None:
         workdir = Path(tmp)
         url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         if url.startswith("postgresql"):
-            _reset_postgres(url)
+            asyncio.run(empty_postgres_schema(url))
         env = {**os.environ, "PORTAL_INSTANCE_DIR": str(workdir), "DATABASE_URL": url,
                "PORTAL_NEW_PASSWORD": PASSWORD, "LOG_LEVEL": "WARNING"}  # fmt: skip
         _prepare(env)

@@ -57,20 +57,11 @@ def _free_port() -> int:
 
 
 def _reset_postgres(url: str) -> None:
-    from sqlalchemy import text
-
-    from portal.db import make_engine
-
-    async def reset() -> None:
-        engine = make_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
+    from portal.db import empty_postgres_schema
 
     # Playwright's sync API keeps an event loop running in this thread: reset from another one.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, reset()).result()
+        pool.submit(asyncio.run, empty_postgres_schema(url)).result()
 
 
 @pytest.fixture(scope="session")

@@ -68,3 +68,12 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except BaseException:
             await session.rollback()
             raise
+
+
+async def empty_postgres_schema(database_url: str) -> None:
+    """Drop everything in the public schema: for the test suites and benchmarks, which own their database."""
+    engine = make_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        await conn.exec_driver_sql("CREATE SCHEMA public")
+    await engine.dispose()

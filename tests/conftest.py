@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.app import create_app
 from portal.app_services import Services
 from portal.config import Settings
-from portal.db import make_engine, make_sessionmaker
+from portal.db import empty_postgres_schema, make_engine, make_sessionmaker
 from portal.models import Base
 from portal.models.audit import append_only_ddl, drop_append_only_ddl
 from portal.rules.idnumber import check_digit
@@ -43,14 +43,6 @@ def make_id(birth: date, sex: str = "M", region: str = "440802", sequence: int =
 
 def _database_url(tmp_dir: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
-
-
-async def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 async def _load_reference(settings: Settings) -> None:
@@ -88,7 +80,7 @@ def settings() -> Iterator[Settings]:
             "PASSWORD_HASH_PROFILE": "fast",
         }
         if url.startswith("postgresql"):
-            asyncio.run(_reset_postgres(url))
+            asyncio.run(empty_postgres_schema(url))
         from portal.cli import migrate
 
         built = Settings.from_env(env)
