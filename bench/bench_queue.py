@@ -28,7 +28,7 @@ from portal.config import Settings
 from portal.db import make_engine, make_sessionmaker
 from portal.demo import load_reference_data
 from portal.models import Person, Registration, RegistrationStatus, StaffRole, StaffUser
-from portal.services import casework
+from portal.services import queue
 from portal.services.staff import Scope
 
 AREAS = ["440802", "440803", "440804", "440811", "440823", "440825", "440881", "440882", "440883", "zjetdz"]
@@ -85,19 +85,19 @@ async def measure(settings: Settings, clerk: Scope, city: Scope) -> None:
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine, settings.audit_key)
     cases = [
-        ("county clerk, page 1", clerk, {}),
-        ("county clerk, overdue only", clerk, {"due": "overdue"}),
-        ("county clerk, last page", clerk, {"page": 10**6}),
-        ("city, page 1", city, {}),
-        ("city, one county, deferred", city, {"county": "440881", "status": "deferred"}),
-        ("city, last page", city, {"page": 10**6}),
+        ("county clerk, page 1", clerk, queue.Filters(), 1),
+        ("county clerk, overdue only", clerk, queue.Filters(due="overdue"), 1),
+        ("county clerk, last page", clerk, queue.Filters(), 10**6),
+        ("city, page 1", city, queue.Filters(), 1),
+        ("city, one county, deferred", city, queue.Filters(county="440881", status="deferred"), 1),
+        ("city, last page", city, queue.Filters(), 10**6),
     ]
-    for label, scope, kwargs in cases:
+    for label, scope, filters, page in cases:
         times = []
         for _ in range(7):
             async with factory() as session:
                 started = time.perf_counter()
-                result = await casework.queue(session, scope, **kwargs)
+                result = await queue.awaiting(session, scope, filters, page=page)
                 times.append(time.perf_counter() - started)
         print(f"{label:32} total={result.total:6} median={statistics.median(times) * 1000:7.1f} ms "
               f"max={max(times) * 1000:7.1f} ms")  # fmt: skip

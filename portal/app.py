@@ -35,12 +35,11 @@ from portal.config import Settings
 from portal.crypto import Cipher, SealedTokens
 from portal.db import make_engine, make_sessionmaker, session_scope
 from portal.input_guard import input_guard
-from portal.routes import ROUTES
-from portal.routes import staff as staff_routes
+from portal.routes import DEPENDENCIES, ROUTES, staff_router
 from portal.routes.errors import EXCEPTION_HANDLERS
 from portal.services import audit
-from portal.services.accounts import passwords
 from portal.services.audit import Sealer
+from portal.services.passwords import passwords
 from portal.services.ratelimit import make_limiter
 from portal.sessions import RotatingSessionConfig
 from portal.template_helpers import register_helpers
@@ -56,6 +55,8 @@ SESSION_SECONDS = 12 * 60 * 60
 STAFF_IDLE_SECONDS = 30 * 60
 SESSION_COOKIE = "session"
 STAFF_SESSION_COOKIE = "staff_session"
+# The account page polls this for the count of new messages: it must not keep a session alive by itself.
+INBOX_COUNT_PATH = "/account/inbox/count"
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -246,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_age=SESSION_SECONDS,
         renew_on_access=True,
         exclude="^/staff",
+        quiet_paths=(INBOX_COUNT_PATH,),
     )
     # Staff have their own cookie and store, and are signed out after 30 idle minutes.
     staff_session_config = RotatingSessionConfig(
@@ -268,13 +270,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return PortalApp(
         route_handlers=[
             *ROUTES,
-            staff_routes.make_router(staff_session_config.middleware, csrf_check),
+            staff_router(staff_session_config.middleware, csrf_check),
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], name="static"),
         ],
         state=State(
             {"services": services, "session_config": session_config, "staff_session_config": staff_session_config}
         ),
-        dependencies={"db": Provide(db_session), "services": Provide(provide_services, sync_to_thread=False)},
+        dependencies={
+            "db": Provide(db_session),
+            "services": Provide(provide_services, sync_to_thread=False),
+            **DEPENDENCIES,
+        },
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(instance=template_engine),
         # The input guard first: the CSRF checks read the form, and must not meet bytes its parser fails on.

@@ -110,13 +110,12 @@ async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
 
 
 async def _create_staff(settings: Settings, args: argparse.Namespace, password: str) -> str:
-    from portal.models import StaffRole
-    from portal.services import audit, staff
+    from portal.services import audit, staff_accounts
 
     async with _session(settings) as session:
-        user = await staff.create(
+        user = await staff_accounts.create(
             session, audit.SYSTEM, username=args.username, full_name=args.name, password=password,
-            role=StaffRole(args.role), area_code=args.area, via="cli",
+            role=args.role, area_code=args.area, via="cli",
         )  # fmt: skip
         return user.username
 
@@ -197,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings)
         return 0
     # Demo accounts and `staff create` hash passwords; `serve` sets the profile in create_app too.
-    from portal.services.accounts import passwords
+    from portal.services.passwords import passwords
 
     passwords.use(settings.password_hash_profile)
     if problem := _database_problem(settings):
@@ -211,12 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         import getpass
         import os
 
-        from portal.services.staff import StaffInputError
+        from portal.services.errors import InputError
 
         password = os.environ.get("PORTAL_NEW_PASSWORD") or getpass.getpass("Password for the new account: ")
         try:
             username = asyncio.run(_create_staff(settings, args, password))
-        except StaffInputError as exc:
+        except InputError as exc:
             print(json.dumps({k: str(v) for k, v in exc.errors.items()}, ensure_ascii=False), file=sys.stderr)
             return 1
         print(json.dumps({"created": username}))

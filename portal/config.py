@@ -10,7 +10,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
-# The argon2 profile production requires (see portal.services.accounts.PASSWORD_HASH_PROFILES).
+# The argon2 profile production requires (see portal.services.passwords.PASSWORD_HASH_PROFILES).
 STRONG_HASHING = "strong"
 
 

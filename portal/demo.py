@@ -89,16 +89,16 @@ DEMO_CASES: tuple[tuple[str, str, str, str, list[str]], ...] = (
 
 
 async def load_demo_staff(session: AsyncSession) -> int:
-    from portal.models import StaffRole, StaffUser
-    from portal.services import staff
+    from portal.models import StaffUser
+    from portal.services import staff_accounts
 
     existing = set(await session.scalars(select(StaffUser.username)))
     added = 0
     for demo in DEMO_STAFF:
         if demo.username not in existing:
-            await staff.create(
+            await staff_accounts.create(
                 session, audit.SYSTEM, via="demo data", username=demo.username, full_name=demo.full_name,
-                password=DEMO_STAFF_PASSWORD, role=StaffRole(demo.role), area_code=demo.area_code,
+                password=DEMO_STAFF_PASSWORD, role=demo.role, area_code=demo.area_code,
             )  # fmt: skip
             added += 1
     return added
@@ -116,6 +116,8 @@ async def load_demo_cases(session: AsyncSession, cipher: Cipher, social_insuranc
         if phone in existing:
             continue
         account = await accounts.create_account(session, phone, "zhanjiang-demo-case", "zh_CN")
+        if account is None:  # the number has an account already (made since the list above was read)
+            continue
         answers = _demo_answers(phone, name, id_number, county, missing)
         await reg.start(session, cipher, account.id, phone)
         while True:
@@ -129,7 +131,9 @@ async def load_demo_cases(session: AsyncSession, cipher: Cipher, social_insuranc
             )
             if outcome.errors or outcome.refusal:
                 raise RuntimeError(f"demo case {phone} stopped at {step.key}: {outcome.errors or outcome.refusal}")
-        await reg.submit(session, cipher, social_insurance, account.id, steps, "zh_CN")
+        submission = await reg.submit(session, cipher, social_insurance, account.id, steps, "zh_CN")
+        if not isinstance(submission, reg.Submitted):
+            raise RuntimeError(f"demo case {phone} was not submitted: {submission}")
         added += 1
     return added
 

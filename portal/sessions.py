@@ -22,6 +22,23 @@ def has_data(session: ScopeSession | None) -> TypeGuard[dict[str, Any]]:
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
+    config: RotatingSessionConfig
+
+    def _quiet(self, connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+        return connection.scope["path"] in self.config.quiet_paths
+
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+        if not self._quiet(connection):
+            return await super().load_from_connection(connection)
+        # Read without renewing: a page polling by itself must not keep a session alive for ever.
+        session_id = connection.cookies.get(self.config.key)
+        if session_id and session_id != "null":
+            data = await self.config.get_store_from_app(connection.scope["app"]).get(session_id)
+            if data is not None:
+                loaded: dict[str, Any] = self.deserialize_data(data)
+                return loaded
+        return {}
+
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         state = connection.scope.setdefault("state", {})
         if state.get(_ROTATE):
@@ -36,7 +53,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     ) -> None:
         # Litestar stores an empty session and sets its cookie on every response: each anonymous visit
         # would cost an entry in the store (a cheap way to fill Redis). Store only what has data; end a
-        # session that came in with a cookie and has nothing left.
+        # session that came in with a cookie and has nothing left. A quiet path changes nothing.
+        if self._quiet(connection):
+            return
         if has_data(scope_session):
             await super().store_in_message(scope_session, message, connection)
         elif connection.cookies.get(self.config.key, "null") != "null":
@@ -46,6 +65,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
 @dataclass
 class RotatingSessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend
+    # Paths a page asks for by itself (htmx polling): they read the session but neither renew nor change it.
+    quiet_paths: tuple[str, ...] = ()
 
 
 async def rotate(connection: ASGIConnection[Any, Any, Any, Any], config: ServerSideSessionConfig) -> None:

@@ -21,9 +21,12 @@ from portal.models import (
     VerificationOutcome,
     VerificationSource,
 )
+from portal.services import audit, decisions, staff_accounts
 from portal.services import registration as reg
-from portal.services import staff
+from portal.services.cases import Lock
+from portal.services.passwords import passwords
 from portal.services.registration_form import build_steps
+from portal.services.staff import Scope, scope_of
 from tests.conftest import make_id, post_form
 from tests.residents import ZHANG_SAN
 
@@ -42,7 +45,7 @@ STEPS = build_steps([(code, code) for code in ("440802", "440803", "440881")])
 @functools.cache
 def _password_hash() -> str:
     # argon2 is slow on purpose: hash the shared test password once, not six times per test.
-    return staff.hash_password(STAFF_PASSWORD)
+    return passwords.hash(STAFF_PASSWORD)
 
 
 async def create_named_staff(db: Any) -> None:
@@ -93,7 +96,9 @@ async def make_case(
         )
         assert not outcome.errors, (step.key, outcome)
         assert outcome.refusal is None, (step.key, outcome)
-    registration = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN")
+    submission = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN")
+    assert isinstance(submission, reg.Submitted), submission
+    registration = submission.registration
     if compared:
         db.add(
             Verification(
@@ -101,5 +106,29 @@ async def make_case(
                 outcome=VerificationOutcome.MATCH, detail={"note": "identity and unemployment checked in person"},
             )
         )  # fmt: skip
+    await db.commit()
+    return registration
+
+
+async def reviewer_and_admin(db: Any) -> dict[str, Scope]:
+    """A 赤坎 reviewer and a city administrator, as the services see them."""
+    reviewer = await staff_accounts.create(
+        db, audit.SYSTEM, username="chikan.reviewer", full_name="赤坎审核", password=STAFF_PASSWORD,
+        role="reviewer", area_code="440802",
+    )  # fmt: skip
+    admin = await staff_accounts.create(
+        db, audit.SYSTEM, username="city.admin", full_name="市局", password=STAFF_PASSWORD, role="city_admin",
+        area_code=None,
+    )  # fmt: skip
+    await db.commit()
+    return {"reviewer": scope_of(reviewer), "admin": scope_of(admin)}
+
+
+async def registered_case(db: Any, services: Any, reviewer: Scope, **kwargs: Any) -> Registration:
+    """A case (see make_case) that `reviewer` has registered."""
+    case = await make_case(db, services, **kwargs)
+    registration = await decisions.decide(
+        db, services.sms, reviewer, case.number, Lock(case.version, 0), outcome="register"
+    )
     await db.commit()
     return registration

@@ -11,8 +11,7 @@ from babel.messages.pofile import read_po
 from markupsafe import Markup
 
 from portal import i18n
-from portal.i18n import TRANSLATIONS_DIR
-from portal.template_helpers import bracketed, join_list, plain
+from portal.i18n import TRANSLATIONS_DIR, bracketed, join_list, plain
 from tests.conftest import post_form
 from tests.staffing import create_named_staff, make_case, sign_in_staff
 

@@ -19,7 +19,7 @@ from portal.adapters.verification import (
     Sources,
     make_sources,
 )
-from portal.models.casework import VerificationOutcome
+from portal.models import VerificationOutcome
 from portal.rules.idnumber import parse_id
 
 MATCH = VerificationOutcome.MATCH

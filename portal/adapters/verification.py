@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from portal.models.casework import VerificationOutcome
+from portal.models.verifications import VerificationOutcome
 from portal.rules.idnumber import normalise_id
 
 SIMULATOR_DATA = Path(__file__).parent.parent / "data" / "verification_sim.json"

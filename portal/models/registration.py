@@ -24,6 +24,102 @@ class RegistrationStatus(enum.StrEnum):
 
 
 OPEN_STATUSES = (RegistrationStatus.SUBMITTED, RegistrationStatus.DEFERRED, RegistrationStatus.REGISTERED)
+AWAITING_STATUSES = (RegistrationStatus.SUBMITTED, RegistrationStatus.DEFERRED)
+ENDED_STATUSES = (RegistrationStatus.EMPLOYED, RegistrationStatus.EXITED)
+
+
+# ---- the typed answers of the form (Attachment 2) that statistics, policies and tracking read ----------
+
+
+class Education(enum.StrEnum):
+    JUNIOR_OR_BELOW = "junior_or_below"
+    SENIOR = "senior"
+    COLLEGE = "college"
+    BACHELOR = "bachelor"
+    POSTGRADUATE = "postgraduate"
+
+
+class UnemploymentCategory(enum.StrEnum):
+    """失业人员类别 (§1.4)."""
+
+    SCHOOL_LEAVER = "school_leaver"
+    CONTRACT_ENDED = "contract_ended"
+    DISMISSED = "dismissed"
+    RESIGNED = "resigned"
+    EMPLOYER_CLOSED = "employer_closed"
+    BUSINESS_CLOSED = "business_closed"
+    LAND_EXPROPRIATED = "land_expropriated"
+    VETERAN = "veteran"
+    RELEASED = "released"
+    OTHER = "other"
+
+    @property
+    def lost_a_job(self) -> bool:
+        """Lost work with an employer or their own business: the last employer and end date are asked."""
+        return self in JOB_LOSS_CATEGORIES
+
+
+JOB_LOSS_CATEGORIES = frozenset(
+    {
+        UnemploymentCategory.CONTRACT_ENDED,
+        UnemploymentCategory.DISMISSED,
+        UnemploymentCategory.RESIGNED,
+        UnemploymentCategory.EMPLOYER_CLOSED,
+        UnemploymentCategory.BUSINESS_CLOSED,
+    }
+)
+
+
+class InsuredBefore(enum.StrEnum):
+    """Whether the person (or their employer) paid unemployment insurance."""
+
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+
+
+class Difficulty(enum.StrEnum):
+    """Self-reported circumstances of employment difficulty (§3, reference/guangdong-difficulty.md)."""
+
+    DISABLED = "disabled"
+    DIBAO = "dibao"
+    ZERO_EMPLOYMENT = "zero_employment"
+    RURAL_POOR = "rural_poor"
+    LANDLESS = "landless"
+    REHAB_DRUGS = "rehab_drugs"
+    RELEASED = "released"
+    MENTAL_RECOVERY = "mental_recovery"
+    VETERAN = "veteran"
+
+
+class ServiceWanted(enum.StrEnum):
+    JOB_MATCHING = "job_matching"
+    CAREER_GUIDANCE = "career_guidance"
+    SKILLS_TRAINING = "skills_training"
+    ENTREPRENEURSHIP = "entrepreneurship"
+    UNEMPLOYMENT_BENEFIT = "unemployment_benefit"
+    DIFFICULTY_CERTIFICATION = "difficulty_certification"
+    POLICY_ADVICE = "policy_advice"
+
+
+class EventKind(enum.StrEnum):
+    """What a line of a registration's timeline says happened (worded in services.events)."""
+
+    SUBMITTED = "submitted"
+    COMMITMENT_SIGNED = "commitment_signed"
+    DEFERRED = "deferred"
+    AWAITING_DECISION = "awaiting_decision"
+    COMPARED = "compared"
+    INVESTIGATED = "investigated"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    ENDED = "ended"
+    TRANSFERRED = "transferred"
+    REVERSED = "reversed"
+    # Another account typed this person's ID number while the registration was open: staff check
+    # whether someone is misusing the identity (issue 6, 17).
+    IDENTITY_CLAIMED = "identity_claimed"
+    RESIDENT_REPORTED = "resident_reported"
 
 
 class RegistrationDraft(Timestamped, Base):
@@ -64,11 +160,19 @@ class Registration(Timestamped, Base):
     county_code: Mapped[str] = mapped_column(sa.ForeignKey("service_areas.code"))
     status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus))
     pension_category: Mapped[str] = mapped_column(sa.String(3))
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    # The answers statistics, policies and tracking read, typed (read them through services.answers).
+    ethnicity: Mapped[str] = mapped_column(sa.String(20))
+    education: Mapped[Education] = mapped_column(enum_column(Education))
     hukou_local: Mapped[bool]
     residence_urban: Mapped[bool]
-    unemployment_category: Mapped[str] = mapped_column(sa.String(32))
-    phone: Mapped[str] = mapped_column(sa.String(11))
-    # Every other answer of the form (Attachment 2), in the shape the form service defines.
+    unemployment_category: Mapped[UnemploymentCategory] = mapped_column(enum_column(UnemploymentCategory))
+    employment_ended_on: Mapped[date | None]
+    occupation_intention: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    wants_training: Mapped[bool]
+    wants_business: Mapped[bool]
+    insured_before: Mapped[InsuredBefore] = mapped_column(enum_column(InsuredBefore, 8))
+    # The other answers of the form (addresses, skills, papers), in the shape the form service defines.
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Deferred: the 7-working-day deadline (§5.1). Complete: the 3-working-day decision target.
@@ -98,10 +202,49 @@ class Registration(Timestamped, Base):
     events: Mapped[list[RegistrationEvent]] = relationship(
         back_populates="registration", lazy="raise", order_by="RegistrationEvent.id"
     )
+    difficulty_rows: Mapped[list[RegistrationDifficulty]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="RegistrationDifficulty.difficulty"
+    )
+    service_wanted_rows: Mapped[list[RegistrationServiceWanted]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="RegistrationServiceWanted.service"
+    )
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_awaiting(self) -> bool:
+        """Submitted or deferred: a reviewer's decision is due."""
+        return self.status in AWAITING_STATUSES
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status in ENDED_STATUSES
+
+
+class RegistrationDifficulty(Base):
+    """One difficulty circumstance a person reported: a row each, so they can be counted and filtered."""
+
+    __tablename__ = "registration_difficulties"
+    __table_args__ = (sa.Index("ix_registration_difficulties_difficulty", "difficulty", "registration_id"),)
+
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    difficulty: Mapped[Difficulty] = mapped_column(enum_column(Difficulty), primary_key=True)
+
+
+class RegistrationServiceWanted(Base):
+    """One service a person asked for when registering."""
+
+    __tablename__ = "registration_services_wanted"
+    __table_args__ = (sa.Index("ix_registration_services_wanted_service", "service", "registration_id"),)
+
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    service: Mapped[ServiceWanted] = mapped_column(enum_column(ServiceWanted), primary_key=True)
 
 
 class RegistrationEvent(Base):
@@ -112,7 +255,7 @@ class RegistrationEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    kind: Mapped[str] = mapped_column(sa.String(40))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 40))
     actor: Mapped[str] = mapped_column(sa.String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 

@@ -1,37 +1,58 @@
-"""Route handlers, thin: parse the request, call a service, choose a template or redirect."""
+"""Route handlers, thin: parse the request, call a service, choose a template or redirect. One module per
+domain; this one puts them together: the public and resident routes, and the staff workspace under /staff."""
 
-from portal.routes import account, pages, registration, status
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router
+from litestar.di import Provide
+
+from portal.routes import (
+    account,
+    audit,
+    cases,
+    inbox,
+    pages,
+    proposals,
+    queue,
+    registration,
+    staff_accounts,
+    staff_sign_in,
+    status,
+)
+from portal.routes._common import admin_scope, require_account, staff_scope
 
 ROUTES = [
-    pages.home,
-    pages.agencies,
-    pages.switch_language,
-    pages.switch_language_keeping_form,
-    pages.healthz,
-    pages.favicon,
-    pages.dev_sms,
-    account.sign_up_form,
-    account.sign_up,
-    account.sign_up_verify_form,
-    account.sign_up_verify,
-    account.login_form,
-    account.login,
-    account.logout,
-    account.reset_form,
-    account.reset,
-    account.reset_verify_form,
-    account.reset_verify,
-    account.account_home,
-    registration.start_page,
-    registration.start,
-    registration.step_form,
-    registration.step_submit,
-    registration.id_preview,
-    registration.check_page,
-    registration.submit,
-    registration.done,
-    registration.application,
-    registration.report_work,
-    registration.inbox,
-    status.status,
+    *pages.HANDLERS,
+    *account.HANDLERS,
+    *registration.HANDLERS,
+    *proposals.RESIDENT_HANDLERS,
+    *inbox.HANDLERS,
+    *status.HANDLERS,
 ]
+# Resident pages ask for `account`: the signed-in resident (or off to sign in).
+DEPENDENCIES = {"account": Provide(require_account)}
+
+
+def staff_router(*middleware: Any) -> Router:
+    """The staff workspace under /staff, with its own session and CSRF middleware (in that order). Its pages
+    ask for `staff`, the signed-in staff member's scope; the city administrators' pages get it only for a
+    city administrator (403 for anyone else)."""
+    administration = Router(
+        path="/",
+        route_handlers=[*audit.HANDLERS, *staff_accounts.HANDLERS],
+        dependencies={"staff": Provide(admin_scope)},
+    )
+    return Router(
+        path="/staff",
+        route_handlers=[
+            *staff_sign_in.HANDLERS,
+            *queue.HANDLERS,
+            *cases.HANDLERS,
+            *proposals.STAFF_HANDLERS,
+            administration,
+        ],
+        dependencies={"staff": Provide(staff_scope)},
+        middleware=list(middleware),
+    )

@@ -1,10 +1,13 @@
-"""What route handlers share: the signed-in resident, form parsing, redirects and rendering."""
+"""What route handlers share: who is signed in (a resident's account, a staff member's scope) as dependencies,
+typed forms, redirects and rendering."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import typing
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Request
@@ -15,33 +18,43 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import sessions
 from portal.app_services import Services
 from portal.config import TrustedProxies
-from portal.models import ResidentAccount
-from portal.services import accounts
+from portal.models import ResidentAccount, StaffUser
+from portal.services import accounts, staff
+from portal.services.errors import NotAllowed, SignInRequired
+from portal.services.staff import Scope
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SESSION_ACCOUNT = "account_id"
+SESSION_STAFF = "staff_id"
 
 # What handlers ask for by name: the request's database session and the app's services.
 Db = NamedDependency[AsyncSession]
 Deps = NamedDependency[Services]
+# The signed-in resident (resident pages) and the signed-in staff member's scope (the staff workspace).
+Account = NamedDependency[ResidentAccount]
+Staff = NamedDependency[Scope]
+Form = TypeVar("Form", bound="DataclassInstance")
 
 
-class LoginRequired(Exception):
-    def __init__(self, next_path: str) -> None:
-        super().__init__(next_path)
-        self.next_path = next_path
+def _session_value(request: Request[Any, Any, Any], key: str) -> Any:
+    return request.session.get(key) if request.scope.get("session") is not None else None
+
+
+# ---- residents ------------------------------------------------------------------------------------
 
 
 async def signed_in(request: Request[Any, Any, Any], db: AsyncSession) -> ResidentAccount | None:
-    account_id = request.session.get(SESSION_ACCOUNT) if request.scope.get("session") is not None else None
-    if not account_id:
-        return None
-    return await accounts.get_account(db, int(account_id))
+    account_id = _session_value(request, SESSION_ACCOUNT)
+    return await accounts.get_account(db, int(account_id)) if account_id else None
 
 
-async def require_account(request: Request[Any, Any, Any], db: AsyncSession) -> ResidentAccount:
+async def require_account(request: Request[Any, Any, Any], db: Db) -> ResidentAccount:
+    """The `account` dependency: the signed-in resident, or off to the sign-in page and back."""
     account = await signed_in(request, db)
     if account is None:
-        raise LoginRequired(request.url.path)
+        raise SignInRequired(request.url.path)
     return account
 
 
@@ -51,8 +64,50 @@ async def sign_in(request: Request[Any, Any, Any], account: ResidentAccount) -> 
     request.set_session({SESSION_ACCOUNT: account.id})
 
 
+# ---- staff --------------------------------------------------------------------------------------------
+
+
+async def staff_scope(request: Request[Any, Any, Any], db: Db) -> Scope:
+    """The `staff` dependency of the staff workspace: who is acting, and where. A deactivated account's
+    session stops at its next request."""
+    staff_id = _session_value(request, SESSION_STAFF)
+    user = await staff.get_active(db, int(staff_id)) if staff_id else None
+    if user is None:
+        raise SignInRequired(staff=True)
+    return staff.scope_of(user)
+
+
+async def admin_scope(request: Request[Any, Any, Any], db: Db) -> Scope:
+    """The `staff` dependency of the city administrators' pages."""
+    scope = await staff_scope(request, db)
+    if not scope.is_admin:
+        raise NotAllowed()
+    return scope
+
+
+async def sign_in_staff(request: Request[Any, Any, Any], user: StaffUser) -> None:
+    await sessions.rotate(request, request.app.state.staff_session_config)
+    request.set_session({SESSION_STAFF: user.id})
+
+
+# ---- forms and pages ----------------------------------------------------------------------------------
+
+
+async def read_form(request: Request[Any, Any, Any], form_type: type[Form]) -> Form:
+    """The posted form as a typed dataclass: a `list[str]` field takes every value sent (checkboxes), a
+    `str` field the first; a field not sent is empty, and anything else sent is ignored."""
+    form = await request.form()
+    hints = typing.get_type_hints(form_type)
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(form_type):
+        sent = [v for v in form.getall(field.name, []) if isinstance(v, str)]
+        values[field.name] = sent if hints[field.name] == list[str] else (sent[0] if sent else "")
+    return form_type(**values)
+
+
 async def form_dict(request: Request[Any, Any, Any], multi: Iterable[str] = ()) -> dict[str, Any]:
-    """The posted form as a dict; fields in `multi` (checkboxes) become lists."""
+    """The posted form as a dict, for forms whose fields are data (the registration steps); fields in
+    `multi` (checkboxes) become lists."""
     form = await request.form()
     data: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     for name in multi:

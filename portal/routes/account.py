@@ -1,38 +1,123 @@
-"""Resident accounts: sign up with an SMS code, log in and out, reset a forgotten password."""
+"""Resident accounts: sign up with an SMS code, log in and out, reset a forgotten password, the account page.
+Signing up and resetting a password are the same two steps (a number, then the code and a new password),
+drawn by the same handlers' helpers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from portal import i18n
-from portal.i18n import _l
 from portal.models import CodePurpose
-from portal.routes._common import Db, Deps, client_ip, form_dict, page, see_other, sign_in, signed_in
+from portal.routes._common import Account, Db, Deps, client_ip, page, read_form, see_other, sign_in
+from portal.routes.errors import FormFailure, shows_form_again
 from portal.rules.masking import mask_phone
-from portal.services import accounts, fields, notify
-from portal.services import registration as registration_service
-from portal.services.errors import RateLimited
+from portal.services import accounts, inbox
+from portal.services import registration as registrations
 from portal.template_helpers import safe_next
 
 PENDING_PHONE = "pending_phone"
-PHONE_REQUIRED = _l("Enter your mobile number")
-PASSWORD_REQUIRED = _l("Enter your password")
-CODE_REQUIRED = _l("Enter the 6-digit code from the text message")
-PHONE_MAX = 20  # 11 digits, with room for "+86" and spaces
-TOO_MANY_LOGINS = _l("Too many attempts. Wait 15 minutes, or reset your password.")
 
 
-async def _limit_sms(services: Deps, request: Request[Any, Any, Any], phone: str) -> None:
-    if not await accounts.may_send_code(services.limiter, services.settings.sms_per_hour, phone, client_ip(request)):
-        raise RateLimited()
+@dataclass(frozen=True)
+class PhoneForm:
+    phone: str = ""
 
 
-def _phone_form(template: str, **context: Any) -> Template:
-    return page(template, values=context.pop("values", {}), errors=context.pop("errors", {}), **context)
+@dataclass(frozen=True)
+class CodeAndPasswordForm:
+    code: str = ""
+    password: str = ""
+    password_confirm: str = ""
+
+
+@dataclass(frozen=True)
+class LoginForm:
+    phone: str = ""
+    password: str = ""
+    next: str = ""
+
+
+@dataclass(frozen=True)
+class CodeFlow:
+    """Signing up or resetting a password: where each step lives, and what the code is for."""
+
+    purpose: CodePurpose
+    path: str  # the first step; the second is path + "/verify"
+    template: str  # the first step's template; the second's ends in "_verify"
+
+    @property
+    def verify_template(self) -> str:
+        return self.template.replace(".html", "_verify.html")
+
+
+SIGN_UP = CodeFlow(CodePurpose.SIGN_UP, "/account/sign-up", "account/sign_up.html")
+RESET = CodeFlow(CodePurpose.RESET, "/account/reset", "account/reset.html")
+
+
+def _phone_page(flow: CodeFlow, status_code: int = 200, **context: Any) -> Template:
+    return page(flow.template, status_code, values=context.pop("values", {}), errors=context.pop("errors", {}))
+
+
+async def _send_code(request: Request[Any, Any, Any], db: Db, services: Deps, flow: CodeFlow) -> Redirect:
+    form = await read_form(request, PhoneForm)
+    phone = await accounts.send_code(
+        db, services.sms, services.cipher, services.limiter, services.settings.sms_per_hour, phone=form.phone,
+        address=client_ip(request), purpose=flow.purpose,
+    )  # fmt: skip
+    request.session[PENDING_PHONE] = phone
+    return see_other(f"{flow.path}/verify")
+
+
+def _verify_page(flow: CodeFlow, request: Request[Any, Any, Any], status_code: int = 200, **context: Any) -> Template:
+    return page(
+        flow.verify_template, status_code, masked_phone=mask_phone(request.session.get(PENDING_PHONE, "")),
+        values=context.pop("values", {}), errors=context.pop("errors", {}),
+    )  # fmt: skip
+
+
+def _verify_form(flow: CodeFlow, request: Request[Any, Any, Any]) -> Template | Redirect:
+    if not request.session.get(PENDING_PHONE):
+        return see_other(flow.path)
+    return _verify_page(flow, request)
+
+
+async def _verify(request: Request[Any, Any, Any], db: Db, services: Deps, flow: CodeFlow) -> Redirect:
+    phone = request.session.get(PENDING_PHONE)
+    if not phone:
+        return see_other(flow.path)
+    form = await read_form(request, CodeAndPasswordForm)
+    account = await accounts.finish_with_code(
+        db, services.cipher, services.limiter, services.settings.login_attempts_per_15min, phone=phone,
+        purpose=flow.purpose, code=form.code, password=form.password, password_confirm=form.password_confirm,
+        locale=i18n.current_locale.get(),
+    )  # fmt: skip
+    if account is None:
+        # Two sign-ups for one number raced and the other finished first: that number can log in now.
+        request.session.pop(PENDING_PHONE, None)
+        return see_other("/account/login")
+    await sign_in(request, account)
+    return see_other("/register") if flow is SIGN_UP else see_other("/account", done="password")
+
+
+def _phone_again(flow: CodeFlow) -> Any:
+    async def render(failure: FormFailure, **_: Any) -> Template:
+        return _phone_page(flow, failure.status_code, values=failure.values, errors=failure.errors)
+
+    return render
+
+
+def _verify_again(flow: CodeFlow) -> Any:
+    # Passwords are never sent back to the page, even when something else was wrong.
+    async def render(failure: FormFailure, request: Request[Any, Any, Any], **_: Any) -> Template:
+        values = {"code": failure.values.get("code", "")}
+        return _verify_page(flow, request, failure.status_code, values=values, errors=failure.errors)
+
+    return render
 
 
 # ---- sign up --------------------------------------------------------------------------------
@@ -40,78 +125,59 @@ def _phone_form(template: str, **context: Any) -> Template:
 
 @get("/account/sign-up", name="sign_up")
 async def sign_up_form() -> Template:
-    return _phone_form("account/sign_up.html")
+    return _phone_page(SIGN_UP)
 
 
 @post("/account/sign-up")
-async def sign_up(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
-    form = await form_dict(request)
-    phone = accounts.normalise_phone(form.get("phone", ""))
-    if phone is None:
-        message = PHONE_REQUIRED if not form.get("phone", "").strip() else accounts.PHONE_INVALID
-        return _phone_form("account/sign_up.html", values=form, errors={"phone": message})
-    await _limit_sms(services, request, phone)
-    await accounts.send_code(db, services.sms, services.cipher, phone, CodePurpose.SIGN_UP)
-    request.session[PENDING_PHONE] = phone
-    return see_other("/account/sign-up/verify")
-
-
-def _verify_page(template: str, request: Request[Any, Any, Any], **context: Any) -> Template:
-    phone = request.session.get(PENDING_PHONE, "")
-    return page(
-        template,
-        masked_phone=mask_phone(phone),
-        values=context.pop("values", {}),
-        errors=context.pop("errors", {}),
-        **context,
-    )
-
-
-def _password_errors(form: dict[str, Any], phone: str) -> dict[str, object]:
-    errors: dict[str, object] = {}
-    if not form.get("code", "").strip():
-        errors["code"] = CODE_REQUIRED
-    password = form.get("password", "")
-    if not password:
-        errors["password"] = PASSWORD_REQUIRED
-    elif problems := accounts.password_problems(password, phone):
-        errors["password"] = problems[0]
-    elif form.get("password_confirm", "") != password:
-        errors["password_confirm"] = accounts.PASSWORDS_DIFFER
-    return errors
+@shows_form_again(_phone_again(SIGN_UP))
+async def sign_up(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
+    return await _send_code(request, db, services, SIGN_UP)
 
 
 @get("/account/sign-up/verify", name="sign_up_verify")
 async def sign_up_verify_form(request: Request[Any, Any, Any]) -> Template | Redirect:
-    if not request.session.get(PENDING_PHONE):
-        return see_other("/account/sign-up")
-    return _verify_page("account/sign_up_verify.html", request)
+    return _verify_form(SIGN_UP, request)
 
 
 @post("/account/sign-up/verify")
-async def sign_up_verify(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
-    phone = request.session.get(PENDING_PHONE)
-    if not phone:
-        return see_other("/account/sign-up")
-    form = await form_dict(request)
-    # Passwords are never sent back to the page, even when something else was wrong.
-    kept = {"code": form.get("code", "")}
-    errors = _password_errors(form, phone)
-    if errors:
-        return _verify_page("account/sign_up_verify.html", request, values=kept, errors=errors)
-    if not await accounts.check_code(db, services.cipher, phone, CodePurpose.SIGN_UP, form["code"]):
-        return _verify_page("account/sign_up_verify.html", request, values=kept, errors={"code": accounts.CODE_WRONG})
-    try:
-        account = await accounts.create_account(db, phone, form["password"], i18n.current_locale.get())
-    except accounts.AccountExists:
-        # Two sign-ups for one number raced and the other finished first: that number can log in now.
-        request.session.pop(PENDING_PHONE, None)
-        return see_other("/account/login")
-    await sign_in(request, account)
-    return see_other("/register")
+@shows_form_again(_verify_again(SIGN_UP))
+async def sign_up_verify(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
+    return await _verify(request, db, services, SIGN_UP)
+
+
+# ---- password reset -------------------------------------------------------------------------
+
+
+@get("/account/reset", name="reset")
+async def reset_form() -> Template:
+    return _phone_page(RESET)
+
+
+@post("/account/reset")
+@shows_form_again(_phone_again(RESET))
+async def reset(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
+    return await _send_code(request, db, services, RESET)
+
+
+@get("/account/reset/verify", name="reset_verify")
+async def reset_verify_form(request: Request[Any, Any, Any]) -> Template | Redirect:
+    return _verify_form(RESET, request)
+
+
+@post("/account/reset/verify")
+@shows_form_again(_verify_again(RESET))
+async def reset_verify(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
+    return await _verify(request, db, services, RESET)
 
 
 # ---- log in and out -------------------------------------------------------------------------
+
+
+async def _login_again(failure: FormFailure, **_: Any) -> Template:
+    return page(
+        "account/login.html", failure.status_code, next=safe_next(failure.values.get("next"), "/account"),
+        values={"phone": failure.values.get("phone", "")}, errors=failure.errors,
+    )  # fmt: skip
 
 
 @get("/account/login", name="login")
@@ -120,33 +186,15 @@ async def login_form(next: FromQuery[str] = "/account") -> Template:  # noqa: A0
 
 
 @post("/account/login")
-async def login(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
-    form = await form_dict(request)
-    next_path = safe_next(form.get("next"), "/account")
-    values = {"phone": form.get("phone", "")}
-    errors: dict[str, object] = {}
-    if not form.get("phone", "").strip():
-        errors["phone"] = PHONE_REQUIRED
-    if not form.get("password"):
-        errors["password"] = PASSWORD_REQUIRED
-    # Bounded before the number becomes a rate-limit key; no password longer than the maximum was ever set.
-    fields.check_lengths(
-        errors,
-        {"phone": (form.get("phone", ""), PHONE_MAX), "password": (form.get("password", ""), accounts.PASSWORD_MAX)},
-    )
-    if errors:
-        return page("account/login.html", next=next_path, values=values, errors=errors)
-    phone = accounts.normalise_phone(form["phone"])
-    per_15min, address = services.settings.login_attempts_per_15min, client_ip(request)
-    if not await accounts.may_try_login(services.limiter, per_15min, phone or form["phone"], address):
-        return page("account/login.html", 429, next=next_path, values=values, errors={"phone": TOO_MANY_LOGINS})
-    account = await accounts.authenticate(db, phone, form["password"])
-    if account is None:
-        # One message whether or not the number has an account.
-        return page("account/login.html", next=next_path, values=values, errors={"phone": accounts.LOGIN_FAILED})
-    await accounts.forget_failed_logins(services.limiter, per_15min, account.phone, address)
+@shows_form_again(_login_again)
+async def login(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
+    form = await read_form(request, LoginForm)
+    account = await accounts.log_in(
+        db, services.limiter, services.settings.login_attempts_per_15min, phone=form.phone, password=form.password,
+        address=client_ip(request),
+    )  # fmt: skip
     await sign_in(request, account)
-    return see_other(next_path)
+    return see_other(safe_next(form.next, "/account"))
 
 
 @post("/account/logout", name="logout")
@@ -155,72 +203,26 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
     return see_other("/")
 
 
-# ---- password reset -------------------------------------------------------------------------
-
-
-@get("/account/reset", name="reset")
-async def reset_form() -> Template:
-    return _phone_form("account/reset.html")
-
-
-@post("/account/reset")
-async def reset(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
-    form = await form_dict(request)
-    phone = accounts.normalise_phone(form.get("phone", ""))
-    if phone is None:
-        message = PHONE_REQUIRED if not form.get("phone", "").strip() else accounts.PHONE_INVALID
-        return _phone_form("account/reset.html", values=form, errors={"phone": message})
-    await _limit_sms(services, request, phone)
-    await accounts.send_code(db, services.sms, services.cipher, phone, CodePurpose.RESET)
-    request.session[PENDING_PHONE] = phone
-    return see_other("/account/reset/verify")
-
-
-@get("/account/reset/verify", name="reset_verify")
-async def reset_verify_form(request: Request[Any, Any, Any]) -> Template | Redirect:
-    if not request.session.get(PENDING_PHONE):
-        return see_other("/account/reset")
-    return _verify_page("account/reset_verify.html", request)
-
-
-@post("/account/reset/verify")
-async def reset_verify(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
-    phone = request.session.get(PENDING_PHONE)
-    if not phone:
-        return see_other("/account/reset")
-    form = await form_dict(request)
-    kept = {"code": form.get("code", "")}
-    errors = _password_errors(form, phone)
-    if errors:
-        return _verify_page("account/reset_verify.html", request, values=kept, errors=errors)
-    if not await accounts.check_code(db, services.cipher, phone, CodePurpose.RESET, form["code"]):
-        return _verify_page("account/reset_verify.html", request, values=kept, errors={"code": accounts.CODE_WRONG})
-    account = await accounts.set_password(db, phone, form["password"])
-    if account is None:
-        return _verify_page("account/reset_verify.html", request, values=kept, errors={"code": accounts.CODE_WRONG})
-    await accounts.forget_failed_logins(services.limiter, services.settings.login_attempts_per_15min, phone)
-    await sign_in(request, account)
-    return see_other("/account", done="password")
-
-
 # ---- the signed-in resident's page ----------------------------------------------------------
 
 
 @get("/account", name="account")
-async def account_home(
-    request: Request[Any, Any, Any], db: Db, services: Deps, done: FromQuery[str] = ""
-) -> Template | Redirect:
-    account = await signed_in(request, db)
-    if account is None:
-        return Redirect("/account/login?next=/account", status_code=303)
-    applications = await registration_service.applications_of(db, account.id)
-    draft = await registration_service.get_answers(db, services.cipher, account.id)
+async def account_home(db: Db, services: Deps, account: Account, done: FromQuery[str] = "") -> Template:
+    applications = await registrations.applications_of(db, account.id)
+    draft = await registrations.get_answers(db, services.cipher, account.id)
     return page(
         "account/home.html",
         account=account,
         masked_phone=mask_phone(account.phone),
         applications=applications,
+        open_application=any(a.is_open for a in applications),
         has_draft=draft is not None,
-        unread=await notify.unread_count(db, account.id),
+        unread=await inbox.unread_count(db, account.id),
         done=done,
     )
+
+
+HANDLERS = [
+    sign_up_form, sign_up, sign_up_verify_form, sign_up_verify, reset_form, reset, reset_verify_form, reset_verify,
+    login_form, login, logout, account_home,
+]  # fmt: skip

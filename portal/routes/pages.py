@@ -76,3 +76,6 @@ async def dev_sms(request: Request[Any, Any, Any], db: Db, services: Deps) -> Te
         raise NotFoundException()
     messages = [(mask_phone(m.phone), m.body, m.created_at) for m in await outbox.latest_messages(db)]
     return page("pages/dev_sms.html", account=await signed_in(request, db), messages=messages)
+
+
+HANDLERS = [home, agencies, switch_language, switch_language_keeping_form, healthz, favicon, dev_sms]

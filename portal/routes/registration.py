@@ -1,4 +1,6 @@
-"""The registration flow: start, one page per step, check your answers, submit, the receipt."""
+"""The registration flow: start, one page per step, check your answers, submit; then the receipt and the
+application page. With htmx, a field is checked as soon as it loses focus, from the same partial the step
+page includes."""
 
 from __future__ import annotations
 
@@ -8,22 +10,19 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
-from markupsafe import Markup
 
 from portal import i18n
 from portal.clock import local_today
-from portal.i18n import _
-from portal.models import ResidentAccount
-from portal.routes._common import Db, Deps, form_dict, page, require_account, see_other, signed_in
-from portal.services import areas as area_service
-from portal.services import casework, notify, proposals, receipts
+from portal.routes._common import Account, Db, Deps, form_dict, page, see_other, signed_in
+from portal.services import areas, receipts
 from portal.services import registration as reg
 from portal.services.errors import NotFound
+from portal.services.fields import labels_of
 from portal.services.registration_form import (
+    PAPER_LABELS,
     Step,
     build_steps,
     has_missing_papers,
-    labels_of,
     summarise,
     tailor,
     validate_step,
@@ -31,10 +30,10 @@ from portal.services.registration_form import (
 
 
 async def _steps(db: Db) -> tuple[Step, ...]:
-    return build_steps([(a.code, a.name) for a in await area_service.list_areas(db)])
+    return build_steps([(a.code, a.name) for a in await areas.list_areas(db)])
 
 
-def _step(steps: tuple[Step, ...], key: FromPath[str]) -> Step:
+def _step(steps: tuple[Step, ...], key: str) -> Step:
     for step in steps:
         if step.key == key:
             return step
@@ -46,19 +45,15 @@ def _multi(step: Step) -> list[str]:
 
 
 def _step_page(
-    steps: tuple[Step, ...],
-    step: Step,
-    answers: dict[str, Any],
-    values: dict[str, Any],
-    errors: dict[str, object],
+    steps: tuple[Step, ...], step: Step, answers: dict[str, Any], values: dict[str, Any], errors: dict[str, object],
     returning: bool,
-) -> Template:
+) -> Template:  # fmt: skip
     back = reg.previous_step(steps, answers, step.key)
     context: dict[str, Any] = {}
     step = tailor(step, answers)
     if step.key == "commitment":
         context["commitment_text"] = reg.commitment_text(i18n.current_locale.get())
-        context["missing_labels"] = labels_of("missing_papers", answers.get("missing_papers") or [])
+        context["missing_labels"] = labels_of(PAPER_LABELS, answers.get("missing_papers") or [])
     return page(
         "registration/step.html",
         step=step,
@@ -82,8 +77,7 @@ async def start_page(request: Request[Any, Any, Any], db: Db, services: Deps) ->
 
 
 @post("/register/start")
-async def start(request: Request[Any, Any, Any], db: Db, services: Deps) -> Redirect:
-    account = await require_account(request, db)
+async def start(db: Db, services: Deps, account: Account) -> Redirect:
     number = await reg.existing_open_number(db, account.id)
     if number:
         return see_other(f"/account/applications/{number}")
@@ -94,9 +88,8 @@ async def start(request: Request[Any, Any, Any], db: Db, services: Deps) -> Redi
 
 @get("/register/step/{key:str}", name="register_step")
 async def step_form(
-    request: Request[Any, Any, Any], db: Db, services: Deps, key: FromPath[str], returning: FromQuery[bool] = False
+    db: Db, services: Deps, account: Account, key: FromPath[str], returning: FromQuery[bool] = False
 ) -> Template | Redirect:
-    account = await require_account(request, db)
     answers = await reg.get_answers(db, services.cipher, account.id)
     if answers is None:
         return see_other("/register")
@@ -110,9 +103,8 @@ async def step_form(
 
 @post("/register/step/{key:str}")
 async def step_submit(
-    request: Request[Any, Any, Any], db: Db, services: Deps, key: FromPath[str]
+    request: Request[Any, Any, Any], db: Db, services: Deps, account: Account, key: FromPath[str]
 ) -> Template | Redirect:
-    account = await require_account(request, db)
     steps = await _steps(db)
     step = _step(steps, key)
     form = await form_dict(request, _multi(step))
@@ -132,9 +124,28 @@ async def step_submit(
     return see_other(f"/register/step/{outcome.next_step}")
 
 
-async def _refusal_page(db: Db, refusal: reg.Refusal, account: ResidentAccount) -> Template:
+@post("/register/step/{key:str}/field", name="register_field")
+async def check_field(request: HTMXRequest, db: Db, services: Deps, account: Account, key: FromPath[str]) -> Template:
+    """htmx: the field that just lost focus, checked with the rest of its step as typed, drawn again with its
+    message (or without one). Nothing is saved. A required field left empty is not yet an error: the person
+    may come back to it before they continue."""
+    answers = await reg.get_answers(db, services.cipher, account.id) or {}
+    step = tailor(_step(await _steps(db), key), answers)
+    form = await form_dict(request, _multi(step))
+    name = request.htmx.trigger_name if request.htmx else None
+    field = next((f for f in step.fields if f.name == name), None)
+    if field is None:
+        raise NotFound()
+    _values, errors = validate_step(step, form, answers, today=local_today())
+    error = errors.get(field.name) if form.get(field.name) else None
+    return page(
+        "registration/_field.html", f=field, step_key=key, values=form, errors={field.name: error} if error else {}
+    )
+
+
+async def _refusal_page(db: Db, refusal: reg.Refusal, account: Account) -> Template:
     county = refusal.detail.get("county")
-    agency = await area_service.get_area(db, county) if county else None
+    agency = await areas.get_area(db, county) if county else None
     return page(
         "registration/refused.html",
         refusal=refusal,
@@ -146,9 +157,8 @@ async def _refusal_page(db: Db, refusal: reg.Refusal, account: ResidentAccount) 
 
 
 @post("/register/id-preview", name="register_id_preview")
-async def id_preview(request: HTMXRequest, db: Db) -> Template:
+async def id_preview(request: HTMXRequest, db: Db, account: Account) -> Template:
     """htmx: what the ID number says (sex, birth date) as soon as it is typed, before 'Continue'."""
-    await require_account(request, db)
     form = await form_dict(request)
     steps = await _steps(db)
     values, errors = validate_step(_step(steps, "identity"), form, {}, today=local_today())
@@ -161,8 +171,7 @@ async def id_preview(request: HTMXRequest, db: Db) -> Template:
 
 
 @get("/register/check", name="register_check")
-async def check_page(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
-    account = await require_account(request, db)
+async def check_page(db: Db, services: Deps, account: Account) -> Template | Redirect:
     answers = await reg.get_answers(db, services.cipher, account.id)
     if answers is None:
         return see_other("/register")
@@ -179,87 +188,47 @@ async def check_page(request: Request[Any, Any, Any], db: Db, services: Deps) ->
 
 
 @post("/register/submit", name="register_submit")
-async def submit(request: Request[Any, Any, Any], db: Db, services: Deps) -> Template | Redirect:
-    account = await require_account(request, db)
+async def submit(db: Db, services: Deps, account: Account) -> Template | Redirect:
     steps = await _steps(db)
-    try:
-        registration = await reg.submit(
-            db, services.cipher, services.social_insurance, account.id, steps, i18n.current_locale.get()
-        )
-    except reg.AlreadySubmitted as exc:
-        return see_other(f"/account/applications/{exc.number}" if exc.number else "/account")
-    except reg.Incomplete as exc:
-        return see_other(f"/register/step/{exc.step}")
-    except reg.Refused as exc:
-        return await _refusal_page(db, exc.refusal, account)
-    return see_other(f"/register/done/{registration.number}")
+    outcome = await reg.submit(
+        db, services.cipher, services.social_insurance, account.id, steps, i18n.current_locale.get()
+    )
+    match outcome:
+        case reg.Submitted(registration):
+            return see_other(f"/register/done/{registration.number}")
+        case reg.AlreadySubmitted(number):
+            return see_other(f"/account/applications/{number}" if number else "/account")
+        case reg.Incomplete(step):
+            return see_other(f"/register/step/{step}")
+        case reg.Refused(refusal):
+            return await _refusal_page(db, refusal, account)
 
 
-async def _receipt_context(
-    request: Request[Any, Any, Any], db: Db, services: Deps, number: FromPath[str]
-) -> dict[str, Any]:
-    account = await require_account(request, db)
-    registration = await reg.application_of(db, account.id, number)
-    if registration is None:
-        raise NotFound()
-    token = receipts.status_token(services.status_tokens, registration.id, services.settings.status_link_days)
-    # From the configured address, never from the Host header: a forged one must not end up in the QR code.
-    status_url = f"{services.settings.base_url}/status/{token}"
-    qr = receipts.status_qr_svg(status_url, _("QR code that opens the status page of this application"))
-    return {
-        "account": account,
-        "registration": registration,
-        "agency": await area_service.get_area(db, registration.county_code),
-        "status_url": status_url,
-        # The SVG is built by the qrcode package from our own URL; the label is escaped in status_qr_svg.
-        "qr": Markup(qr),  # noqa: S704
-        "link_days": services.settings.status_link_days,
-        "report_kinds": proposals.RESIDENT_REPORTS,
-        "rejection_reasons": casework.REJECTION_REASONS,
-        "end_reasons": casework.END_REASONS,
-        "missing": labels_of(
-            "missing_papers", registration.commitment.missing_items if registration.commitment else []
-        ),
-    }
+async def _receipt(db: Db, services: Deps, account: Account, number: str) -> receipts.Receipt:
+    settings = services.settings
+    return await receipts.receipt(
+        db, services.status_tokens, base_url=settings.base_url, link_days=settings.status_link_days,
+        account_id=account.id, number=number,
+    )  # fmt: skip
 
 
 @get("/register/done/{number:str}", name="register_done")
-async def done(request: Request[Any, Any, Any], db: Db, services: Deps, number: FromPath[str]) -> Template:
-    return page("registration/done.html", **await _receipt_context(request, db, services, number))
-
-
-@post("/account/applications/{number:str}/report-work", name="report_work")
-async def report_work(
-    request: Request[Any, Any, Any], db: Db, services: Deps, number: FromPath[str]
-) -> Template | Redirect:
-    account = await require_account(request, db)
-    form = await form_dict(request)
-    try:
-        await proposals.resident_report(
-            db, account.id, number, kind=form.get("kind", ""), detail=form.get("detail", ""),
-            started=form.get("started", ""),
-        )  # fmt: skip
-    except casework.CaseInputError as exc:
-        return page(
-            "registration/application.html",
-            **await _receipt_context(request, db, services, number), errors=exc.errors, values=form, reported=False,
-        )  # fmt: skip
-    return see_other(f"/account/applications/{number}", reported="1")
-
-
-@get("/account/inbox", name="inbox")
-async def inbox(request: Request[Any, Any, Any], db: Db) -> Template:
-    account = await require_account(request, db)
-    messages = await notify.inbox(db, account.id)
-    await notify.mark_read(db, account.id)
-    return page("account/inbox.html", messages=messages)
+async def done(db: Db, services: Deps, account: Account, number: FromPath[str]) -> Template:
+    receipt = await _receipt(db, services, account, number)
+    return page("registration/done.html", account=account, **receipt.context())
 
 
 @get("/account/applications/{number:str}", name="application")
 async def application(
-    request: Request[Any, Any, Any], db: Db, services: Deps, number: FromPath[str], reported: FromQuery[str] = ""
+    db: Db, services: Deps, account: Account, number: FromPath[str], reported: FromQuery[str] = ""
 ) -> Template:
+    receipt = await _receipt(db, services, account, number)
     return page(
-        "registration/application.html", **await _receipt_context(request, db, services, number),
-        errors={}, values={}, reported=bool(reported),
+        "registration/application.html", account=account, **receipt.context(), errors={}, values={},
+        reported=bool(reported),
     )  # fmt: skip
+
+
+HANDLERS = [
+    start_page, start, step_form, step_submit, check_field, id_preview, check_page, submit, done, application,
+]  # fmt: skip

@@ -18,3 +18,6 @@ async def status(db: Db, services: Deps, token: FromPath[str]) -> Template:
     if registration is None:
         return page("status/invalid.html", 404)
     return page("status/status.html", registration=registration)
+
+
+HANDLERS = [status]

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,67 +15,25 @@ from portal.crypto import Cipher
 from portal.i18n import _l
 from portal.models import CodePurpose, ResidentAccount, SmsCode
 from portal.models.base import utcnow
+from portal.services import fields
+from portal.services.errors import InputError, RateLimited
+from portal.services.passwords import PASSWORD_MAX, password_problems, passwords
 from portal.services.ratelimit import Limiter, Rule
 
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
-
-# argon2id profiles. `strong` is the library's default (RFC 9106 low-memory profile), the only one production
-# accepts; `fast` (the smallest cost argon2 allows) lets a test suite sign hundreds of people up and in.
-PASSWORD_HASH_PROFILES = {
-    "strong": PasswordHasher(),
-    "fast": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
-}
-
-
-class PasswordHashing:
-    """The one password hasher of residents and staff, with the profile the settings chose."""
-
-    def __init__(self, profile: str = "strong") -> None:
-        self.use(profile)
-
-    def use(self, profile: str) -> None:
-        self._hasher = PASSWORD_HASH_PROFILES[profile]
-        self._dummy_hash: str | None = None
-
-    def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
-
-    def verify(self, stored_hash: str | None, password: str) -> bool:
-        """Whether `password` matches; with no stored hash, a dummy one is checked (and fails), so that an
-        unknown number or user name costs as long as a wrong password."""
-        if self._dummy_hash is None:
-            self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
-        try:
-            return self._hasher.verify(stored_hash or self._dummy_hash, password) and stored_hash is not None
-        except (VerificationError, InvalidHashError):
-            return False
-
-    def needs_rehash(self, stored_hash: str) -> bool:
-        return self._hasher.check_needs_rehash(stored_hash)
-
-
-passwords = PasswordHashing()
+PHONE_MAX = 20  # 11 digits, with room for "+86" and spaces
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
-_COMMON_PASSWORDS = frozenset(
-    {
-        "12345678", "123456789", "1234567890", "87654321", "11111111", "88888888", "66666666",
-        "password", "password1", "qwertyui", "qwerty123", "abc12345", "abcd1234", "a1234567",
-        "iloveyou", "woaini520", "woaini1314", "5201314520", "1qaz2wsx", "zhanjiang", "00000000",
-    }
-)  # fmt: skip
 
+PHONE_REQUIRED = _l("Enter your mobile number")
 PHONE_INVALID = _l("Enter a mainland mobile number of 11 digits, like 13812345678")
-PASSWORD_TOO_SHORT = _l("Your password must be at least 8 characters long")
-PASSWORD_TOO_LONG = _l("Your password must be at most 128 characters long")
-PASSWORD_TOO_COMMON = _l("This password is too easy to guess: choose another")
-PASSWORD_IS_PHONE = _l("Your password must not contain your phone number")
+PASSWORD_REQUIRED = _l("Enter your password")
 PASSWORDS_DIFFER = _l("The two passwords are not the same")
+CODE_REQUIRED = _l("Enter the 6-digit code from the text message")
 CODE_WRONG = _l("The code is wrong or has expired: ask for a new one")
 LOGIN_FAILED = _l("The phone number or password is not right")
+TOO_MANY_LOGINS = _l("Too many attempts. Wait 15 minutes, or reset your password.")
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -89,30 +44,6 @@ def normalise_phone(raw: str) -> str | None:
     elif digits.startswith("0086"):
         digits = digits[4:]
     return digits if _PHONE.match(digits) else None
-
-
-def password_problems(password: str, phone: str | None = None) -> list[object]:
-    """Length and guessability rather than composition rules (NIST SP 800-63B)."""
-    if len(password) < PASSWORD_MIN:
-        return [PASSWORD_TOO_SHORT]
-    if len(password) > PASSWORD_MAX:
-        return [PASSWORD_TOO_LONG]
-    if phone and phone in password:
-        return [PASSWORD_IS_PHONE]
-    if password.lower() in _COMMON_PASSWORDS or len(set(password)) <= 2:
-        return [PASSWORD_TOO_COMMON]
-    return []
-
-
-def hash_password(password: str) -> str:
-    return passwords.hash(password)
-
-
-@dataclass(frozen=True)
-class CodeSent:
-    """What the caller may tell the user: nothing that reveals whether an account exists."""
-
-    phone: str
 
 
 async def _account_by_phone(session: AsyncSession, phone: str) -> ResidentAccount | None:
@@ -127,29 +58,36 @@ def _code_text(purpose: CodePurpose, code: str) -> str:
 
 
 async def send_code(
-    session: AsyncSession, gateway: SmsGateway, cipher: Cipher, phone: str, purpose: CodePurpose
-) -> CodeSent:
-    """Text a one-time code; for a sign-up on a number that already has an account, say so instead.
-
-    Either way the web page says the same thing, so it cannot be used to find who has an account.
-    """
-    existing = await _account_by_phone(session, phone)
+    session: AsyncSession, gateway: SmsGateway, cipher: Cipher, limiter: Limiter, per_hour: int, *, phone: str,
+    address: str, purpose: CodePurpose,
+) -> str:  # fmt: skip
+    """Text a one-time code to the number typed and return it, normalised; for a sign-up on a number that
+    already has an account, say so instead. Either way the page says the same thing, so it cannot be used
+    to find who has an account. The texts are counted per number and per address (RateLimited)."""
+    number = normalise_phone(phone)
+    if number is None:
+        raise InputError({"phone": PHONE_REQUIRED if not phone.strip() else PHONE_INVALID})
+    if not await _may_send_code(limiter, per_hour, number, address):
+        raise RateLimited()
+    existing = await _account_by_phone(session, number)
     if purpose is CodePurpose.SIGN_UP and existing is not None:
-        await gateway.send(session, phone, "【湛江就业服务】此号码已注册账户。请直接登录；如忘记密码，可在登录页重置。")
-        return CodeSent(phone)
+        await gateway.send(
+            session, number, "【湛江就业服务】此号码已注册账户。请直接登录；如忘记密码，可在登录页重置。"
+        )
+        return number
     if purpose is CodePurpose.RESET and existing is None:
-        return CodeSent(phone)
+        return number
     code = f"{secrets.randbelow(1_000_000):06d}"
     session.add(
         SmsCode(
-            phone_hash=cipher.keyed_hash(phone, "phone"),
+            phone_hash=cipher.keyed_hash(number, "phone"),
             purpose=purpose,
-            code_hash=cipher.keyed_hash(f"{phone}:{code}", "sms-code"),
+            code_hash=cipher.keyed_hash(f"{number}:{code}", "sms-code"),
             expires_at=utcnow() + CODE_TTL,
         )
     )
-    await gateway.send(session, phone, _code_text(purpose, code))
-    return CodeSent(phone)
+    await gateway.send(session, number, _code_text(purpose, code))
+    return number
 
 
 async def check_code(session: AsyncSession, cipher: Cipher, phone: str, purpose: CodePurpose, code: str) -> bool:
@@ -181,34 +119,73 @@ async def check_code(session: AsyncSession, cipher: Cipher, phone: str, purpose:
     return used_at is not None
 
 
-class AccountExists(Exception):
-    """Someone finished signing up with this number first (two sign-ups raced)."""
+async def finish_with_code(
+    session: AsyncSession, cipher: Cipher, limiter: Limiter, per_15min: int, *, phone: str, purpose: CodePurpose,
+    code: str, password: str, password_confirm: str, locale: str,
+) -> ResidentAccount | None:  # fmt: skip
+    """The second step of signing up and of resetting a password, which are alike: the code texted to
+    `phone` and a new password. Signing up creates the account; resetting sets its password and clears
+    the failed log-ins of the number. None: two sign-ups for one number raced and the other finished first,
+    so the number can log in now."""
+    errors: dict[str, object] = {}
+    if not code.strip():
+        errors["code"] = CODE_REQUIRED
+    if not password:
+        errors["password"] = PASSWORD_REQUIRED
+    elif problems := password_problems(password, phone):
+        errors["password"] = problems[0]
+    elif password_confirm != password:
+        errors["password_confirm"] = PASSWORDS_DIFFER
+    if errors:
+        raise InputError(errors)
+    if not await check_code(session, cipher, phone, purpose, code):
+        raise InputError({"code": CODE_WRONG})
+    if purpose is CodePurpose.SIGN_UP:
+        return await create_account(session, phone, password, locale)
+    account = await _account_by_phone(session, phone)
+    if account is None:
+        raise InputError({"code": CODE_WRONG})
+    account.password_hash = passwords.hash(password)
+    await _forget_failed_logins(limiter, per_15min, phone)
+    return account
 
 
-async def create_account(session: AsyncSession, phone: str, password: str, locale: str) -> ResidentAccount:
-    account = ResidentAccount(phone=phone, password_hash=hash_password(password), locale=locale)
+async def create_account(session: AsyncSession, phone: str, password: str, locale: str) -> ResidentAccount | None:
+    """A new account, or None when the number already has one (the unique phone decides a race)."""
+    account = ResidentAccount(phone=phone, password_hash=passwords.hash(password), locale=locale)
     try:
-        async with session.begin_nested():  # the unique phone decides a race; the loser's code stays used
+        async with session.begin_nested():  # the loser's code stays used
             session.add(account)
     except IntegrityError:
-        raise AccountExists() from None
-    return account
-
-
-async def authenticate(session: AsyncSession, phone: str | None, password: str) -> ResidentAccount | None:
-    account = await _account_by_phone(session, phone) if phone else None
-    if not passwords.verify(account.password_hash if account else None, password) or account is None:
         return None
-    if passwords.needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
-    account.last_login_at = utcnow()
     return account
 
 
-async def set_password(session: AsyncSession, phone: str, password: str) -> ResidentAccount | None:
-    account = await _account_by_phone(session, phone)
-    if account is not None:
-        account.password_hash = hash_password(password)
+async def log_in(
+    session: AsyncSession, limiter: Limiter, per_15min: int, *, phone: str, password: str, address: str
+) -> ResidentAccount:
+    """The account whose number and password these are. The attempt is counted first: past a limit the
+    password is not checked (429, said beside the number). One message whether or not the number has an
+    account."""
+    errors: dict[str, object] = {}
+    if not phone.strip():
+        errors["phone"] = PHONE_REQUIRED
+    if not password:
+        errors["password"] = PASSWORD_REQUIRED
+    # Bounded before the number becomes a rate-limit key; no password longer than the maximum was ever set.
+    fields.check_lengths(errors, {"phone": (phone, PHONE_MAX), "password": (password, PASSWORD_MAX)})
+    if errors:
+        raise InputError(errors)
+    number = normalise_phone(phone)
+    if not await _may_try_login(limiter, per_15min, number or phone, address):
+        raise InputError({"phone": TOO_MANY_LOGINS}, status_code=429)
+    account = await _account_by_phone(session, number) if number else None
+    if not passwords.verify(account.password_hash if account else None, password) or account is None:
+        raise InputError({"phone": LOGIN_FAILED})
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash(password)
+    account.last_login_at = utcnow()
+    await _forget_failed_logins(limiter, per_15min, account.phone, address)
     return account
 
 
@@ -234,7 +211,7 @@ def _login_rules(per_15min: int) -> tuple[Rule, Rule, Rule]:
     )
 
 
-async def may_try_login(limiter: Limiter, per_15min: int, phone: str, address: str) -> bool:
+async def _may_try_login(limiter: Limiter, per_15min: int, phone: str, address: str) -> bool:
     """Count a log-in attempt; False when one of the limits is reached (the password is then not checked)."""
     by_address, by_pair, by_number = _login_rules(per_15min)
     return (
@@ -244,14 +221,14 @@ async def may_try_login(limiter: Limiter, per_15min: int, phone: str, address: s
     )
 
 
-async def forget_failed_logins(limiter: Limiter, per_15min: int, phone: str, address: str | None = None) -> None:
+async def _forget_failed_logins(limiter: Limiter, per_15min: int, phone: str, address: str | None = None) -> None:
     _, by_pair, by_number = _login_rules(per_15min)
     await limiter.reset(by_number, phone)
     if address is not None:
         await limiter.reset(by_pair, phone, address)
 
 
-async def may_send_code(limiter: Limiter, per_hour: int, phone: str, address: str) -> bool:
+async def _may_send_code(limiter: Limiter, per_hour: int, phone: str, address: str) -> bool:
     """Count a text to send; False when this number or this address has had its share this hour."""
     return await limiter.hit(Rule("sms-ip", per_hour * 4, SMS_WINDOW), address) and await limiter.hit(
         Rule("sms-number", per_hour, SMS_WINDOW), phone

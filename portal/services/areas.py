@@ -1,4 +1,4 @@
-"""Service areas: loading them from their data file and listing them in the reader's language."""
+"""Service areas: the one list of them, in the reader's language, and loading them from their data file."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def view(area: ServiceArea) -> AreaView:
 async def list_areas(session: AsyncSession) -> list[AreaView]:
     areas = await session.scalars(select(ServiceArea).order_by(ServiceArea.sort_order))
     return [view(a) for a in areas]
+
+
+async def names(session: AsyncSession) -> dict[str, str]:
+    """Every area's name in the reader's language, by code, in the usual order."""
+    return {area.code: area.name for area in await list_areas(session)}
 
 
 async def get_area(session: AsyncSession, code: str) -> AreaView | None:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import LOCAL_TZ
 from portal.db import AUDIT_ENTRIES
-from portal.i18n import _l
+from portal.i18n import _l, join_words
 from portal.logging_filters import redact
 from portal.models import AuditEntry, AuditSeal
 from portal.models.base import utcnow
@@ -399,13 +399,7 @@ ACTIONS: dict[str, object] = {
     "staff.set_password": _l("Set a new password for a staff account"),
     "jobs.run_due": _l("Ran the scheduled checks"),
 }
-ROLES: dict[str, object] = {
-    "clerk": _l("County clerk (经办)"),
-    "reviewer": _l("County reviewer (审核)"),
-    "city_admin": _l("City administrator"),
-    "city_viewer": _l("City viewer"),
-    "system": _l("The portal itself"),
-}
+SYSTEM_ROLE = _l("The portal itself")
 TARGETS: dict[str, object] = {
     "registration": _l("Application"),
     "proposal": _l("Proposal"),
@@ -442,14 +436,6 @@ CHANGE_KEYS: dict[str, object] = {
     "county": _l("Service area"),
     "due": _l("Deadline"),
 }
-STATUSES: dict[str, object] = {
-    "submitted": _l("Awaiting decision"),
-    "deferred": _l("Accepted, papers to follow"),
-    "registered": _l("Registered"),
-    "rejected": _l("Not registered"),
-    "employed": _l("In work"),
-    "exited": _l("Registration ended"),
-}
 
 
 @dataclass(frozen=True)
@@ -463,7 +449,17 @@ class Line:
     changes: list[tuple[str, str]]
 
 
+def _role_text(role: str) -> str:
+    # Imported here: the staff service imports this module for Actor.
+    from portal.services.staff import ROLE_LABELS
+
+    return str(SYSTEM_ROLE if role == SYSTEM.role else ROLE_LABELS.get(role, role))
+
+
 def _value_text(value: Any) -> str:
+    from portal.services.registration import STATUS_LABELS
+    from portal.services.staff import ROLE_LABELS
+
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -471,13 +467,11 @@ def _value_text(value: Any) -> str:
     if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str | None) for v in value):
         return " → ".join(_value_text(v) for v in value)
     if isinstance(value, list):
-        from portal.template_helpers import punctuation
-
-        return punctuation().enumeration.join(_value_text(v) for v in value)
+        return join_words(_value_text(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     text = str(value)
-    return str(STATUSES.get(text) or ROLES.get(text) or text)
+    return str(STATUS_LABELS.get(text) or ROLE_LABELS.get(text) or text)
 
 
 def _target_id(target_id: str, names: Mapping[str, str]) -> str:
@@ -501,7 +495,7 @@ def readable(entry: AuditEntry, areas: Mapping[str, str] | None = None) -> Line:
     return Line(
         entry=entry,
         action=str(ACTIONS.get(entry.action, entry.action)),
-        role=str(ROLES.get(entry.role, entry.role)),
+        role=_role_text(entry.role),
         target=f"{TARGETS.get(entry.target_type, entry.target_type)} {_target_id(entry.target_id, names)}".strip(),
         # An empty value (a filter not used) says nothing: left out.
         changes=[

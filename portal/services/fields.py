@@ -1,8 +1,11 @@
-"""Checks every form shares: free text within its length, integers within what the database holds."""
+"""What every form shares: free text within its length, integers within what the database holds, dates, and
+the options of a choice."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 
 from portal.i18n import _l
 
@@ -34,3 +37,38 @@ def db_int(raw: str | int | None) -> int | None:
     except ValueError:
         return None
     return number if DB_INT_MIN <= number <= DB_INT_MAX else None
+
+
+def parse_date(raw: str | None) -> date | None:
+    """A date typed as 2026-11-20, or None when it is not one."""
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def past_date(raw: str | None, today: date) -> date | None:
+    """A real date that is today or before, or None: when something happened."""
+    day = parse_date(raw)
+    return day if day is not None and day <= today else None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option of a radio group, a set of checkboxes or a select: the value sent and the words shown."""
+
+    value: str
+    label: object
+    hint: object | None = None
+
+
+def options(labels: Mapping[str, object], *, leave_out: Iterable[str] = ()) -> list[Choice]:
+    """The options of a field, in the order of its wording map."""
+    left_out = set(leave_out)
+    return [Choice(str(value), label) for value, label in labels.items() if value not in left_out]
+
+
+def labels_of(labels: Mapping[str, object], values: Iterable[str]) -> list[str]:
+    """The words of the chosen values, in the wording map's order."""
+    chosen = set(values)
+    return [str(label) for value, label in labels.items() if value in chosen]

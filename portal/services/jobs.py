@@ -18,12 +18,13 @@ from portal.adapters.verification import BigDataPlatform
 from portal.clock import LOCAL_TZ, local_today
 from portal.crypto import Cipher
 from portal.models import (
-    ContactResult,
     Person,
+    ProposalSource,
     ProposalState,
     Registration,
     RegistrationStatus,
     ServiceRecord,
+    ServiceResult,
     StatusProposal,
 )
 from portal.models.base import utcnow
@@ -77,7 +78,7 @@ async def _propose(session: AsyncSession, registration_id: int, reason: str, det
         .values(
             registration_id=registration_id,
             reason=reason,
-            source="job",
+            source=ProposalSource.JOB.value,
             detail=detail,
             state=ProposalState.OPEN.value,
             created_at=utcnow(),
@@ -134,7 +135,7 @@ async def _refusal_candidates(session: AsyncSession) -> list[int]:
         .where(Registration.status == RegistrationStatus.REGISTERED)
         .subquery()
     )
-    refused = case((ranked.c.result == ContactResult.REFUSED_WITHOUT_REASON.value, 1), else_=0)
+    refused = case((ranked.c.result == ServiceResult.REFUSED_WITHOUT_REASON.value, 1), else_=0)
     rows = await session.scalars(
         select(ranked.c.registration_id)
         .where(ranked.c.rank <= REFUSALS_IN_A_ROW)
@@ -149,7 +150,7 @@ async def _unreachable_candidates(session: AsyncSession, today: date) -> list[in
     cutoff = _months_before(today, UNREACHABLE_MONTHS)
     reached = exists().where(
         ServiceRecord.registration_id == Registration.id,
-        ServiceRecord.result != ContactResult.NOT_REACHED,
+        ServiceRecord.result != ServiceResult.NOT_REACHED,
         ServiceRecord.day > cutoff,
     )
     rows = await session.scalars(

@@ -1,4 +1,5 @@
-"""Proposed ends of registrations: from the resident ("I found work") and from the scheduled job."""
+"""Proposed ends of registrations: reported by the resident ("I found work", §4.1) or made by the scheduled
+checks (reasons 4, 8 and 9); staff confirm one, which ends the registration, or dismiss it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from portal.adapters.sms import SmsGateway
 from portal.clock import local_today
 from portal.i18n import _l
 from portal.models import (
+    EventKind,
     Person,
+    ProposalSource,
     ProposalState,
     Registration,
     RegistrationEvent,
@@ -21,8 +24,9 @@ from portal.models import (
     StatusProposal,
 )
 from portal.models.base import utcnow
-from portal.services import audit, casework, fields, paging
-from portal.services.errors import NotFound, OutOfScope
+from portal.services import audit, endings, events, fields, paging
+from portal.services.cases import Lock
+from portal.services.errors import InputError, NotAllowed, NotFound, OutOfScope
 from portal.services.staff import Scope
 
 PAGE_SIZE = 25
@@ -32,9 +36,20 @@ RESIDENT_REPORTS = {
     "self_employed": ("2", _l("I work flexibly, am self-employed or started a business")),
     "income": ("3", _l("I have a stable income")),
 }
+REPORT_LABELS: dict[str, object] = {kind: label for kind, (_reason, label) in RESIDENT_REPORTS.items()}
+SOURCE_LABELS: dict[str, object] = {
+    ProposalSource.RESIDENT: _l("from the resident"),
+    ProposalSource.JOB: _l("from the daily checks"),
+}
+STATE_LABELS: dict[str, object] = {
+    ProposalState.OPEN: _l("open"),
+    ProposalState.CONFIRMED: _l("confirmed"),
+    ProposalState.DISMISSED: _l("dismissed"),
+}
 REPORT_REQUIRED = _l("Select what has changed")
 DETAIL_REQUIRED = _l("Tell us the employer, the business or the income")
 DATE_REQUIRED = _l("Enter the date it started, like 2026-11-20")
+DISMISS_NOTE_REQUIRED = _l("Write why you dismiss the proposal")
 DETAIL_MAX = 200
 
 
@@ -55,6 +70,7 @@ class ProposalPage:
 
 
 async def open_proposals(session: AsyncSession, scope: Scope, page: int = 1) -> ProposalPage:
+    """The open proposals on registered people in the staff member's scope, oldest first."""
     conditions = [StatusProposal.state == ProposalState.OPEN, Registration.status == RegistrationStatus.REGISTERED]
     if not scope.is_city:
         conditions.append(Registration.county_code == scope.area_code)
@@ -77,7 +93,18 @@ async def open_proposals(session: AsyncSession, scope: Scope, page: int = 1) -> 
     return ProposalPage([ProposalRow(p, n, name, c) for p, n, name, c in rows], total, win.page, win.pages)
 
 
-async def _proposal(session: AsyncSession, scope: Scope, proposal_id: int) -> tuple[StatusProposal, Registration]:
+async def of_registration(session: AsyncSession, registration_id: int) -> list[StatusProposal]:
+    """Every proposal on one registration, the newest first."""
+    return list(
+        await session.scalars(
+            select(StatusProposal)
+            .where(StatusProposal.registration_id == registration_id)
+            .order_by(StatusProposal.id.desc())
+        )
+    )
+
+
+async def _open_proposal(session: AsyncSession, scope: Scope, proposal_id: int) -> tuple[StatusProposal, Registration]:
     # A number beyond the database's integers names no proposal: ask for none rather than fail.
     proposal = await session.get(StatusProposal, proposal_id) if fields.db_int(proposal_id) is not None else None
     if proposal is None or proposal.state is not ProposalState.OPEN:
@@ -95,25 +122,25 @@ async def confirm(
 ) -> Registration:
     """Staff confirm: the registration ends with the proposed reason (and the proposal is settled)."""
     if not scope.can_act:
-        raise casework.NotAllowed()
-    proposal, registration = await _proposal(session, scope, proposal_id)
+        raise NotAllowed()
+    proposal, registration = await _open_proposal(session, scope, proposal_id)
     last_event = await session.scalar(
         select(func.max(RegistrationEvent.id)).where(RegistrationEvent.registration_id == registration.id)
     )
-    return await casework.end_registration(
-        session, sms, scope, registration.number, version=registration.version, seen_event=last_event or 0,
+    return await endings.end(
+        session, sms, scope, registration.number, Lock(registration.version, last_event or 0),
         reason=proposal.reason, end_date=end_date, note=note,
     )  # fmt: skip
 
 
 async def dismiss(session: AsyncSession, scope: Scope, proposal_id: int, *, note: str) -> None:
     if not scope.can_act:
-        raise casework.NotAllowed()
+        raise NotAllowed()
     if not note.strip():
-        raise casework.CaseInputError({"note": casework.DISMISS_NOTE_REQUIRED})
+        raise InputError({"note": DISMISS_NOTE_REQUIRED})
     if (too_long := fields.too_long(note.strip(), fields.NOTE_MAX)) is not None:
-        raise casework.CaseInputError({"note": too_long})
-    proposal, registration = await _proposal(session, scope, proposal_id)
+        raise InputError({"note": too_long})
+    proposal, registration = await _open_proposal(session, scope, proposal_id)
     # Dismissed only if still open when the UPDATE runs: of two staff settling it at once, one does.
     settled = await session.scalar(
         update(StatusProposal)
@@ -131,7 +158,7 @@ async def dismiss(session: AsyncSession, scope: Scope, proposal_id: int, *, note
     )  # fmt: skip
 
 
-async def resident_report(
+async def report_work(
     session: AsyncSession, account_id: int, number: str, *, kind: str, detail: str, started: str,
     today: date | None = None,
 ) -> StatusProposal:  # fmt: skip
@@ -148,14 +175,10 @@ async def resident_report(
     if not detail.strip():
         errors["detail"] = DETAIL_REQUIRED
     fields.check_lengths(errors, {"detail": (detail.strip(), DETAIL_MAX)})
-    try:
-        day = date.fromisoformat(started.strip())
-        if day > today:
-            raise ValueError
-    except ValueError:
+    if fields.past_date(started, today) is None:
         errors["started"] = DATE_REQUIRED
     if errors:
-        raise casework.CaseInputError(errors)
+        raise InputError(errors)
     reason = RESIDENT_REPORTS[kind][0]
     data = {"kind": kind, "detail": detail.strip(), "started": started.strip()}
     open_proposal = select(StatusProposal).where(
@@ -165,7 +188,8 @@ async def resident_report(
     )
     proposal = await session.scalar(open_proposal)
     if proposal is None:
-        proposal = StatusProposal(registration_id=registration.id, reason=reason, source="resident", detail=data)
+        proposal = StatusProposal(registration_id=registration.id, reason=reason, source=ProposalSource.RESIDENT,
+                                  detail=data)  # fmt: skip
         try:
             async with session.begin_nested():  # the unique index on open proposals decides a double report
                 session.add(proposal)
@@ -176,7 +200,5 @@ async def resident_report(
             proposal.detail = data
     else:  # reported again: keep one proposal with the newest details
         proposal.detail = data
-    session.add(RegistrationEvent(registration_id=registration.id, kind="resident_reported", actor="resident",
-                                  detail={"reason": reason}))  # fmt: skip
-    await session.flush()
+    await events.add(session, registration.id, EventKind.RESIDENT_REPORTED, "resident", {"reason": reason})
     return proposal

@@ -1,4 +1,5 @@
-"""Receipts: the sealed status link of an application and its QR code."""
+"""Receipts: what a resident sees of their application (the receipt and application pages), with its sealed
+status link and QR code."""
 
 from __future__ import annotations
 
@@ -8,11 +9,23 @@ import io
 import re
 import struct
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.crypto import SealedTokens
+from portal.i18n import _
+from portal.models import Registration, RegistrationEvent
+from portal.services import areas, decisions, endings, events, proposals
+from portal.services import registration as registrations
+from portal.services.areas import AreaView
+from portal.services.errors import NotFound
+from portal.services.fields import labels_of, options
+from portal.services.registration_form import PAPER_LABELS
 
 DAY = 24 * 3600
 # A registration's id and the last day (days since 1970, UTC) its link works.
@@ -65,3 +78,51 @@ def qr_svg(url: str, label: str) -> str:
 def status_qr_svg(url: str, label: str) -> str:
     """The QR code of an application's status link, drawn once per link and kept in a bounded cache."""
     return _labelled(draw_once(url), label)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """An application as its applicant sees it."""
+
+    registration: Registration
+    agency: AreaView | None
+    status_url: str
+    qr: Markup
+    link_days: int
+    # The papers the applicant promised to provide, in words.
+    missing: list[str]
+    timeline: list[tuple[RegistrationEvent, str]]
+
+    def context(self) -> dict[str, Any]:
+        """What the receipt and application pages take."""
+        return {
+            "registration": self.registration, "agency": self.agency, "status_url": self.status_url, "qr": self.qr,
+            "link_days": self.link_days, "missing": self.missing, "timeline": self.timeline,
+            "report_kinds": REPORT_KINDS, "rejection_reasons": decisions.REJECTION_REASONS,
+            "end_reasons": endings.REASON_LABELS,
+        }  # fmt: skip
+
+
+REPORT_KINDS = options(proposals.REPORT_LABELS)
+
+
+async def receipt(
+    session: AsyncSession, tokens: SealedTokens, *, base_url: str, link_days: int, account_id: int, number: str
+) -> Receipt:
+    """The account's own application with this number (not found otherwise)."""
+    registration = await registrations.application_of(session, account_id, number)
+    if registration is None:
+        raise NotFound()
+    # From the configured address, never from the Host header: a forged one must not end up in the QR code.
+    status_url = f"{base_url}/status/{status_token(tokens, registration.id, link_days)}"
+    qr = status_qr_svg(status_url, _("QR code that opens the status page of this application"))
+    return Receipt(
+        registration=registration,
+        agency=await areas.get_area(session, registration.county_code),
+        status_url=status_url,
+        # The SVG is drawn by the qrcode package from our own URL; the label is escaped in status_qr_svg.
+        qr=Markup(qr),  # noqa: S704
+        link_days=link_days,
+        missing=labels_of(PAPER_LABELS, registration.commitment.missing_items if registration.commitment else []),
+        timeline=events.for_resident(registration.events),
+    )

@@ -20,10 +20,12 @@ from sqlalchemy.orm import selectinload
 from portal.adapters.social_insurance import SocialInsurance
 from portal.clock import local_date
 from portal.crypto import Cipher
+from portal.i18n import _l
 from portal.models import (
     OPEN_STATUSES,
     Commitment,
     CommitmentText,
+    EventKind,
     Person,
     Registration,
     RegistrationDraft,
@@ -33,11 +35,12 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules.eligibility import PENSION_AGE_REACHED, age_window
 from portal.rules.pension import PensionCategory
+from portal.services import events
+from portal.services.answers import columns_from
 from portal.services.calendar import deadline_after
-from portal.services.errors import DomainError
 from portal.services.registration_form import (
     OUTSIDE,
-    Answers,
+    Draft,
     Errors,
     Step,
     county_options,
@@ -46,14 +49,20 @@ from portal.services.registration_form import (
 )
 
 DRAFT_PURPOSE = "registration-draft"
+# The words for each status, wherever one is shown (a status tag, the audit log).
+STATUS_LABELS: dict[str, object] = {
+    RegistrationStatus.SUBMITTED: _l("Awaiting decision"),
+    RegistrationStatus.DEFERRED: _l("Accepted, papers to follow"),
+    RegistrationStatus.REGISTERED: _l("Registered"),
+    RegistrationStatus.REJECTED: _l("Not registered"),
+    RegistrationStatus.EMPLOYED: _l("In work"),
+    RegistrationStatus.EXITED: _l("Registration ended"),
+}
 DEFERRAL_WORKING_DAYS = 7  # §5.1 of the notice
 DECISION_WORKING_DAYS = 3  # 人社厅发〔2020〕79号: a complete application is decided within 3 working days
 COMMITMENT_VERSION = "v1"
 DATA_DIR = Path(__file__).parent.parent / "data"
 DONE = "_done"
-# A timeline event on an open registration whose ID number another account typed: staff check
-# whether someone is misusing the identity (issue 6, 17).
-IDENTITY_CLAIMED = "identity_claimed"
 
 
 @dataclass(frozen=True)
@@ -65,27 +74,38 @@ class Refusal:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-class Refused(DomainError):
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.kind)
-        self.refusal = refusal
+@dataclass(frozen=True)
+class Submitted:
+    registration: Registration
 
 
-class Incomplete(DomainError):
-    def __init__(self, step: str) -> None:
-        super().__init__(step)
-        self.step = step
+@dataclass(frozen=True)
+class AlreadySubmitted:
+    """This account's open registration (a double submit, or a draft submitted after another); `number`
+    is empty if it could not be found."""
+
+    number: str
 
 
-class AlreadySubmitted(DomainError):
-    def __init__(self, number: str) -> None:
-        super().__init__("already submitted")
-        self.number = number
+@dataclass(frozen=True)
+class Incomplete:
+    """A step still to answer (or to answer again) before the application can go in."""
+
+    step: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    refusal: Refusal
+
+
+# What submitting a draft came to: each answered with its own page.
+Submission = Submitted | AlreadySubmitted | Incomplete | Refused
 
 
 @dataclass
 class StepOutcome:
-    values: Answers
+    values: Draft
     errors: Errors
     next_step: str | None = None
     refusal: Refusal | None = None
@@ -98,12 +118,12 @@ async def _draft_row(session: AsyncSession, account_id: int) -> RegistrationDraf
     return await session.scalar(select(RegistrationDraft).where(RegistrationDraft.account_id == account_id))
 
 
-async def get_answers(session: AsyncSession, cipher: Cipher, account_id: int) -> Answers | None:
+async def get_answers(session: AsyncSession, cipher: Cipher, account_id: int) -> Draft | None:
     row = await _draft_row(session, account_id)
     return cipher.decrypt_json(row.data_cipher, DRAFT_PURPOSE) if row else None
 
 
-async def _save(session: AsyncSession, cipher: Cipher, account_id: int, answers: Answers, step: str) -> None:
+async def _save(session: AsyncSession, cipher: Cipher, account_id: int, answers: Draft, step: str) -> None:
     blob = cipher.encrypt_json(answers, DRAFT_PURPOSE)
     row = await _draft_row(session, account_id)
     if row is None:
@@ -113,7 +133,7 @@ async def _save(session: AsyncSession, cipher: Cipher, account_id: int, answers:
     await session.flush()
 
 
-async def start(session: AsyncSession, cipher: Cipher, account_id: int, phone: str) -> Answers:
+async def start(session: AsyncSession, cipher: Cipher, account_id: int, phone: str) -> Draft:
     """Open a draft, or return the one in progress: starting twice never loses answers."""
     answers = await get_answers(session, cipher, account_id)
     if answers is None:
@@ -149,7 +169,7 @@ def can_open(steps: Sequence[Step], answers: Mapping[str, Any], key: str) -> boo
     return upcoming is None or order.index(key) <= order.index(upcoming.key)
 
 
-def _recheck_done(steps: Sequence[Step], answers: Answers, today: date) -> None:
+def _recheck_done(steps: Sequence[Step], answers: Draft, today: date) -> None:
     """A change can make an earlier answer wrong (a new hukou area, a new name): ask it again."""
     still_done = []
     for step in applicable(steps, answers):
@@ -247,7 +267,7 @@ async def flag_identity_claim(session: AsyncSession, registration_id: int, accou
         select(RegistrationEvent.id)
         .where(
             RegistrationEvent.registration_id == registration_id,
-            RegistrationEvent.kind == IDENTITY_CLAIMED,
+            RegistrationEvent.kind == EventKind.IDENTITY_CLAIMED,
             RegistrationEvent.detail["account_id"].as_integer() == account_id,
         )
         .exists()
@@ -257,7 +277,7 @@ async def flag_identity_claim(session: AsyncSession, registration_id: int, accou
     row = select(
         sa.literal(registration_id, sa.Integer),
         sa.literal(utcnow(), events.c.at.type),
-        sa.literal(IDENTITY_CLAIMED, sa.String),
+        sa.literal(EventKind.IDENTITY_CLAIMED.value, sa.String),
         sa.literal("system", sa.String),
         sa.literal({"account_id": account_id}, events.c.detail.type),
     ).where(~already)
@@ -295,7 +315,7 @@ async def _check_after(
     social_insurance: SocialInsurance,
     account_id: int,
     key: str,
-    answers: Answers,
+    answers: Draft,
     today: date,
 ) -> Refusal | None:
     if key == "identity":
@@ -360,9 +380,6 @@ async def _person(session: AsyncSession, cipher: Cipher, answers: Mapping[str, A
     return person
 
 
-_NOT_STORED_IN_ANSWERS = {"id_number", "name", "sex", "birth_date", "signed_name", "agree", DONE}
-
-
 async def existing_open_number(session: AsyncSession, account_id: int) -> str | None:
     return await session.scalar(
         select(Registration.number).where(Registration.account_id == account_id, Registration.status.in_(OPEN_STATUSES))
@@ -377,52 +394,45 @@ async def submit(
     steps: Sequence[Step],
     language: str,
     now: datetime | None = None,
-) -> Registration:
+) -> Submission:
     """Accept the application at once: `deferred` with a commitment when papers are missing (§5.1),
     otherwise `submitted` with a decision target."""
     now = now or utcnow()
     today = local_date(now)
-    answers = await get_answers(session, cipher, account_id)
-    if answers is None:
+    draft = await get_answers(session, cipher, account_id)
+    if draft is None:
         number = await existing_open_number(session, account_id)
-        if number:
-            raise AlreadySubmitted(number)
-        raise Incomplete("identity")
-    _recheck_done(steps, answers, today)
-    upcoming = next_step(steps, answers)
+        return AlreadySubmitted(number) if number else Incomplete("identity")
+    _recheck_done(steps, draft, today)
+    upcoming = next_step(steps, draft)
     if upcoming is not None:
-        raise Incomplete(upcoming.key)
+        return Incomplete(upcoming.key)
     refusal = (
-        await check_not_registered(session, cipher, answers, account_id)
-        or check_age(answers, today, step="pension" if answers.get("sex") == "F" else "identity")
-        or check_zhanjiang_link(answers)
-        or await check_not_employed(social_insurance, answers)
+        await check_not_registered(session, cipher, draft, account_id)
+        or check_age(draft, today, step="pension" if draft.get("sex") == "F" else "identity")
+        or check_zhanjiang_link(draft)
+        or await check_not_employed(social_insurance, draft)
     )
     if refusal is not None:
         if refusal.kind == "already_registered":  # a double submit whose twin committed first
-            raise AlreadySubmitted(refusal.detail["number"])
-        raise Refused(refusal)
-    if answers.get("county") not in county_options(answers):
-        raise Incomplete("place")
+            return AlreadySubmitted(refusal.detail["number"])
+        return Refused(refusal)
+    if draft.get("county") not in county_options(draft):
+        return Incomplete("place")
 
-    deferred = has_missing_papers(answers)
+    deferred = has_missing_papers(draft)
     due = await deadline_after(session, today, DEFERRAL_WORKING_DAYS if deferred else DECISION_WORKING_DAYS)
-    person = await _person(session, cipher, answers)
+    person = await _person(session, cipher, draft)
     registration = Registration(
         number=await _new_number(session, today),
         person_id=person.id,
         account_id=account_id,
-        county_code=answers["county"],
         status=RegistrationStatus.DEFERRED if deferred else RegistrationStatus.SUBMITTED,
-        pension_category=answers.get("pension_category") or ("M60" if answers["sex"] == "M" else "F55"),
-        hukou_local=answers["hukou_area"] != OUTSIDE,
-        residence_urban=answers["residence_type"] == "urban",
-        unemployment_category=answers["unemployment_category"],
-        phone=answers["phone"],
-        answers={k: v for k, v in answers.items() if k not in _NOT_STORED_IN_ANSWERS},
+        pension_category=draft.get("pension_category") or ("M60" if draft["sex"] == "M" else "F55"),
         accepted_at=now,
         deadline=due.deadline,
         deadline_provisional=due.provisional,
+        **columns_from(draft),
     )
     try:
         async with session.begin_nested():
@@ -430,10 +440,9 @@ async def submit(
             await session.flush()
     except IntegrityError:
         # Another request for the same person got there first (a double submit): keep theirs.
-        number = await existing_open_number(session, account_id)
-        raise AlreadySubmitted(number or "") from None
+        return AlreadySubmitted(await existing_open_number(session, account_id) or "")
 
-    events = [RegistrationEvent(registration_id=registration.id, at=now, kind="submitted", actor="resident")]
+    timeline = [events.new(registration.id, EventKind.SUBMITTED, "resident", at=now)]
     if deferred:
         text = await _commitment_text_row(session, language)
         session.add(
@@ -441,35 +450,28 @@ async def submit(
                 registration_id=registration.id,
                 text_id=text.id,
                 text_sha256=text.sha256,
-                signed_name=answers["signed_name"],
+                signed_name=draft["signed_name"],
                 signed_at=now,
-                missing_items=answers["missing_papers"],
+                missing_items=draft["missing_papers"],
             )
         )
-        events.append(
-            RegistrationEvent(
-                registration_id=registration.id,
-                at=now,
-                kind="commitment_signed",
-                actor="resident",
-                detail={"missing": answers["missing_papers"]},
+        timeline.append(
+            events.new(
+                registration.id, EventKind.COMMITMENT_SIGNED, "resident", {"missing": draft["missing_papers"]}, at=now
             )
         )
-    events.append(
-        RegistrationEvent(
-            registration_id=registration.id,
-            at=now,
-            kind="deferred" if deferred else "awaiting_decision",
-            actor="system",
-            detail={"deadline": due.deadline.isoformat(), "provisional": due.provisional},
+    timeline.append(
+        events.new(
+            registration.id, EventKind.DEFERRED if deferred else EventKind.AWAITING_DECISION, "system",
+            {"deadline": due.deadline.isoformat(), "provisional": due.provisional}, at=now,
         )
-    )
-    session.add_all(events)
-    draft = await _draft_row(session, account_id)
-    if draft is not None:
-        await session.delete(draft)
+    )  # fmt: skip
+    session.add_all(timeline)
+    draft_row = await _draft_row(session, account_id)
+    if draft_row is not None:
+        await session.delete(draft_row)
     await session.flush()
-    return registration
+    return Submitted(registration)
 
 
 # ---- reading applications -------------------------------------------------------------------

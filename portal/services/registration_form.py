@@ -9,21 +9,17 @@ from datetime import date
 from typing import Any
 
 from portal.i18n import _l
+from portal.models import JOB_LOSS_CATEGORIES, Difficulty, Education, InsuredBefore, ServiceWanted, UnemploymentCategory
 from portal.rules.idnumber import IdError, InvalidId, parse_id
 from portal.services import fields
+from portal.services.fields import Choice, options
 
 OUTSIDE = "outside"
 NONE_MISSING = "none"
 
-Answers = dict[str, Any]
+# A draft application: the answers typed so far, by field name.
+Draft = dict[str, Any]
 Errors = dict[str, object]
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: object
-    hint: object | None = None
 
 
 @dataclass(frozen=True)
@@ -97,13 +93,13 @@ NO_ZHANJIANG_LINK = _l(
 
 # ---- choices --------------------------------------------------------------------------------
 
-EDUCATION = (
-    Choice("junior_or_below", _l("Junior secondary school or below")),
-    Choice("senior", _l("Senior secondary, vocational or technical school")),
-    Choice("college", _l("College (大专)")),
-    Choice("bachelor", _l("Bachelor's degree")),
-    Choice("postgraduate", _l("Postgraduate degree")),
-)
+EDUCATION_LABELS: dict[str, object] = {
+    Education.JUNIOR_OR_BELOW: _l("Junior secondary school or below"),
+    Education.SENIOR: _l("Senior secondary, vocational or technical school"),
+    Education.COLLEGE: _l("College (大专)"),
+    Education.BACHELOR: _l("Bachelor's degree"),
+    Education.POSTGRADUATE: _l("Postgraduate degree"),
+}
 PENSION_CATEGORIES = (
     Choice("F50", _l("Worker (original pension age 50)"), _l("Most women in production, service or manual jobs")),
     Choice(
@@ -112,71 +108,55 @@ PENSION_CATEGORIES = (
         _l("Women in management, professional or technical posts. If you are not sure, choose this one."),
     ),
 )
-RESIDENCE_TYPES = (
-    Choice("urban", _l("Town or city (城镇)")),
-    Choice("rural", _l("Countryside (农村)")),
-)
-JOB_LOSS_CATEGORIES = ("contract_ended", "dismissed", "resigned", "employer_closed", "business_closed")
-UNEMPLOYMENT_CATEGORIES = (
-    Choice("school_leaver", _l("Left school and not yet in work")),
-    Choice("contract_ended", _l("My employment contract ended")),
-    Choice("dismissed", _l("I was dismissed by my employer")),
-    Choice("resigned", _l("I resigned")),
-    Choice("employer_closed", _l("My employer closed down or went bankrupt")),
-    Choice("business_closed", _l("My own business or self-employment closed")),
-    Choice("land_expropriated", _l("My contracted farm land was expropriated")),
-    Choice("veteran", _l("Veteran not placed in a job by the state")),
-    Choice("released", _l("Released from prison, on parole or in community correction")),
-    Choice("other", _l("Other reason")),
-)
-YES_NO = (Choice("yes", _l("Yes")), Choice("no", _l("No")))
-YES_NO_UNSURE = (*YES_NO, Choice("unsure", _l("I am not sure")))
-DIFFICULTIES = (
-    Choice("disabled", _l("I have a disability certificate")),
-    Choice("dibao", _l("My household receives the minimum living guarantee (低保)")),
-    Choice("zero_employment", _l("Nobody in my urban household is in work")),
-    Choice("rural_poor", _l("Rural household formerly registered as poor, nobody working away")),
-    Choice("landless", _l("I lost my farm land to expropriation")),
-    Choice("rehab_drugs", _l("I am in rehabilitation from drug use")),
-    Choice("released", _l("I was released from prison")),
-    Choice("mental_recovery", _l("I am recovering from a mental disorder")),
-    Choice("veteran", _l("I am a veteran")),
-)
-SERVICES = (
-    Choice("job_matching", _l("Job vacancies that fit me")),
-    Choice("career_guidance", _l("Career guidance")),
-    Choice("skills_training", _l("Free skills training")),
-    Choice("entrepreneurship", _l("Help to start a business")),
-    Choice("unemployment_benefit", _l("Unemployment insurance benefit")),
-    Choice("difficulty_certification", _l("Certification as a person with employment difficulties")),
-    Choice("policy_advice", _l("Advice on support policies")),
-)
-PAPERS = (
-    Choice("id_card", _l("My ID card")),
-    Choice("hukou_or_residence_permit", _l("Hukou booklet or residence permit")),
-    Choice("termination_proof", _l("Proof that my job ended (contract termination certificate)")),
-    Choice("graduation_certificate", _l("Graduation certificate")),
-    Choice("discharge_certificate", _l("Veteran's discharge certificate")),
-    Choice("release_certificate", _l("Release or correction certificate")),
-    Choice("other", _l("Another paper")),
-)
-PAPER_CHOICES = (*PAPERS, Choice(NONE_MISSING, _l("None: I can show all the papers that apply to me")))
-
-
-def registration_labels() -> dict[str, dict[str, object]]:
-    """Choice labels by field, for pages that show stored answers (the staff case page)."""
-    return {
-        "unemployment_category": {c.value: c.label for c in UNEMPLOYMENT_CATEGORIES},
-        "missing_papers": {c.value: c.label for c in PAPERS},
-        "education": {c.value: c.label for c in EDUCATION},
-        "services_wanted": {c.value: c.label for c in SERVICES},
-        "difficulties": {c.value: c.label for c in DIFFICULTIES},
-    }
-
-
-def labels_of(field_name: str, values: Sequence[str]) -> list[str]:
-    """The labels of the chosen values of a choice field, in the form's order."""
-    return [str(label) for value, label in registration_labels()[field_name].items() if value in values]
+RESIDENCE_TYPE_LABELS: dict[str, object] = {"urban": _l("Town or city (城镇)"), "rural": _l("Countryside (农村)")}
+UNEMPLOYMENT_LABELS: dict[str, object] = {
+    UnemploymentCategory.SCHOOL_LEAVER: _l("Left school and not yet in work"),
+    UnemploymentCategory.CONTRACT_ENDED: _l("My employment contract ended"),
+    UnemploymentCategory.DISMISSED: _l("I was dismissed by my employer"),
+    UnemploymentCategory.RESIGNED: _l("I resigned"),
+    UnemploymentCategory.EMPLOYER_CLOSED: _l("My employer closed down or went bankrupt"),
+    UnemploymentCategory.BUSINESS_CLOSED: _l("My own business or self-employment closed"),
+    UnemploymentCategory.LAND_EXPROPRIATED: _l("My contracted farm land was expropriated"),
+    UnemploymentCategory.VETERAN: _l("Veteran not placed in a job by the state"),
+    UnemploymentCategory.RELEASED: _l("Released from prison, on parole or in community correction"),
+    UnemploymentCategory.OTHER: _l("Other reason"),
+}
+YES_NO_LABELS: dict[str, object] = {"yes": _l("Yes"), "no": _l("No")}
+INSURED_LABELS: dict[str, object] = {
+    InsuredBefore.YES: _l("Yes"),
+    InsuredBefore.NO: _l("No"),
+    InsuredBefore.UNSURE: _l("I am not sure"),
+}
+DIFFICULTY_LABELS: dict[str, object] = {
+    Difficulty.DISABLED: _l("I have a disability certificate"),
+    Difficulty.DIBAO: _l("My household receives the minimum living guarantee (低保)"),
+    Difficulty.ZERO_EMPLOYMENT: _l("Nobody in my urban household is in work"),
+    Difficulty.RURAL_POOR: _l("Rural household formerly registered as poor, nobody working away"),
+    Difficulty.LANDLESS: _l("I lost my farm land to expropriation"),
+    Difficulty.REHAB_DRUGS: _l("I am in rehabilitation from drug use"),
+    Difficulty.RELEASED: _l("I was released from prison"),
+    Difficulty.MENTAL_RECOVERY: _l("I am recovering from a mental disorder"),
+    Difficulty.VETERAN: _l("I am a veteran"),
+}
+SERVICE_LABELS: dict[str, object] = {
+    ServiceWanted.JOB_MATCHING: _l("Job vacancies that fit me"),
+    ServiceWanted.CAREER_GUIDANCE: _l("Career guidance"),
+    ServiceWanted.SKILLS_TRAINING: _l("Free skills training"),
+    ServiceWanted.ENTREPRENEURSHIP: _l("Help to start a business"),
+    ServiceWanted.UNEMPLOYMENT_BENEFIT: _l("Unemployment insurance benefit"),
+    ServiceWanted.DIFFICULTY_CERTIFICATION: _l("Certification as a person with employment difficulties"),
+    ServiceWanted.POLICY_ADVICE: _l("Advice on support policies"),
+}
+PAPER_LABELS: dict[str, object] = {
+    "id_card": _l("My ID card"),
+    "hukou_or_residence_permit": _l("Hukou booklet or residence permit"),
+    "termination_proof": _l("Proof that my job ended (contract termination certificate)"),
+    "graduation_certificate": _l("Graduation certificate"),
+    "discharge_certificate": _l("Veteran's discharge certificate"),
+    "release_certificate": _l("Release or correction certificate"),
+    "other": _l("Another paper"),
+}
+PAPER_CHOICES = (*options(PAPER_LABELS), Choice(NONE_MISSING, _l("None: I can show all the papers that apply to me")))
 
 
 def area_choices(areas: Sequence[tuple[str, object]], *, outside: bool) -> tuple[Choice, ...]:
@@ -274,7 +254,7 @@ def build_steps(areas: Sequence[tuple[str, object]]) -> tuple[Step, ...]:
                     input_mode="numeric",
                     width="w-id",
                 ),
-                Field("education", "radio", _l("Highest education"), choices=EDUCATION),
+                Field("education", "radio", _l("Highest education"), choices=options(EDUCATION_LABELS)),
             ),
         ),
         Step(
@@ -316,7 +296,12 @@ def build_steps(areas: Sequence[tuple[str, object]]) -> tuple[Step, ...]:
                     max_length=200,
                     autocomplete="street-address",
                 ),
-                Field("residence_type", "radio", _l("Is it in a town or in the countryside?"), choices=RESIDENCE_TYPES),
+                Field(
+                    "residence_type",
+                    "radio",
+                    _l("Is it in a town or in the countryside?"),
+                    choices=options(RESIDENCE_TYPE_LABELS),
+                ),
             ),
         ),
         Step(
@@ -340,7 +325,10 @@ def build_steps(areas: Sequence[tuple[str, object]]) -> tuple[Step, ...]:
             _l("Your last work"),
             (
                 Field(
-                    "unemployment_category", "radio", _l("Why are you not in work?"), choices=UNEMPLOYMENT_CATEGORIES
+                    "unemployment_category",
+                    "radio",
+                    _l("Why are you not in work?"),
+                    choices=options(UNEMPLOYMENT_LABELS),
                 ),
                 Field(
                     "last_employer",
@@ -389,13 +377,23 @@ def build_steps(areas: Sequence[tuple[str, object]]) -> tuple[Step, ...]:
                     required=False,
                     max_length=100,
                 ),
-                Field("training_intention", "radio", _l("Would you like free skills training?"), choices=YES_NO),
-                Field("entrepreneurship_intention", "radio", _l("Would you like to start a business?"), choices=YES_NO),
+                Field(
+                    "training_intention",
+                    "radio",
+                    _l("Would you like free skills training?"),
+                    choices=options(YES_NO_LABELS),
+                ),
+                Field(
+                    "entrepreneurship_intention",
+                    "radio",
+                    _l("Would you like to start a business?"),
+                    choices=options(YES_NO_LABELS),
+                ),
                 Field(
                     "had_unemployment_insurance",
                     "radio",
                     _l("Did you or your employer pay unemployment insurance?"),
-                    choices=YES_NO_UNSURE,
+                    choices=options(INSURED_LABELS),
                 ),
             ),
         ),
@@ -409,7 +407,7 @@ def build_steps(areas: Sequence[tuple[str, object]]) -> tuple[Step, ...]:
                     _l("Do any of these apply to you?"),
                     _l("Optional. They can make you eligible for extra help. Select all that apply."),
                     required=False,
-                    choices=DIFFICULTIES,
+                    choices=options(DIFFICULTY_LABELS),
                 ),
                 Field(
                     "services_wanted",
@@ -417,7 +415,7 @@ def build_steps(areas: Sequence[tuple[str, object]]) -> tuple[Step, ...]:
                     _l("Which services would you like?"),
                     _l("Select all that apply"),
                     required=False,
-                    choices=SERVICES,
+                    choices=options(SERVICE_LABELS),
                 ),
             ),
         ),
@@ -484,9 +482,9 @@ def _clean_name(raw: str) -> str:
 
 def validate_step(
     step: Step, form: Mapping[str, Any], answers: Mapping[str, Any], *, today: date
-) -> tuple[Answers, Errors]:
+) -> tuple[Draft, Errors]:
     """Check one step's form; return the cleaned values to store and the errors by field."""
-    values: Answers = {}
+    values: Draft = {}
     errors: Errors = {}
     for f in step.fields:
         raw = form.get(f.name)
@@ -519,7 +517,7 @@ def validate_step(
     return values, dict(sorted(errors.items(), key=lambda item: order.index(item[0])))
 
 
-def _check_identity(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
+def _check_identity(values: Draft, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
     if values.get("name") and "name" not in errors:
         values["name"] = _clean_name(values["name"])
         if not _NAME.match(values["name"]):
@@ -537,7 +535,7 @@ def _check_identity(values: Answers, errors: Errors, answers: Mapping[str, Any],
         values.update(sex="", birth_date="")
 
 
-def _check_contact(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
+def _check_contact(values: Draft, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
     from portal.services.accounts import normalise_phone
 
     if values.get("phone") and "phone" not in errors:
@@ -548,19 +546,19 @@ def _check_contact(values: Answers, errors: Errors, answers: Mapping[str, Any], 
             values["phone"] = phone
 
 
-def _check_hukou(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
+def _check_hukou(values: Draft, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
     if values.get("hukou_area") == OUTSIDE and not values.get("hukou_province") and "hukou_province" not in errors:
         errors["hukou_province"] = REQUIRED["hukou_province"]
     if values.get("hukou_area") not in (None, "", OUTSIDE):
         values["hukou_province"] = ""
 
 
-def _check_place(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
+def _check_place(values: Draft, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
     if values.get("county") and "county" not in errors and values["county"] not in county_options(answers):
         errors["county"] = CHOICE_INVALID
 
 
-def _check_employment(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
+def _check_employment(values: Draft, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
     lost_a_job = values.get("unemployment_category") in JOB_LOSS_CATEGORIES
     if lost_a_job and not values.get("last_employer") and "last_employer" not in errors:
         errors["last_employer"] = REQUIRED["last_employer"]
@@ -580,13 +578,13 @@ def _check_employment(values: Answers, errors: Errors, answers: Mapping[str, Any
         errors["employment_ended_on"] = REQUIRED["employment_ended_on"]
 
 
-def _check_papers(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
+def _check_papers(values: Draft, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
     missing = values.get("missing_papers") or []
     if NONE_MISSING in missing and len(missing) > 1:
         errors["missing_papers"] = NONE_WITH_OTHERS
 
 
-def _check_commitment(values: Answers, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
+def _check_commitment(values: Draft, errors: Errors, answers: Mapping[str, Any], today: date) -> None:
     signed = _clean_name(values.get("signed_name") or "")
     name = answers.get("name") or ""
     if signed and "signed_name" not in errors and signed.replace(" ", "") != name.replace(" ", ""):
@@ -594,7 +592,7 @@ def _check_commitment(values: Answers, errors: Errors, answers: Mapping[str, Any
     values["signed_name"] = signed
 
 
-_STEP_CHECKS: dict[str, Callable[[Answers, Errors, Mapping[str, Any], date], None]] = {
+_STEP_CHECKS: dict[str, Callable[[Draft, Errors, Mapping[str, Any], date], None]] = {
     "identity": _check_identity,
     "contact": _check_contact,
     "hukou": _check_hukou,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError
 
 from portal.models import ProposalState, Registration, RegistrationStatus, StaffRole, StaffUser, StatusProposal
 from portal.services import proposals as proposals_service
-from portal.services import staff as staff_service
+from portal.services.passwords import passwords
 from tests.conftest import post_form
 from tests.residents import PASSWORD, ZHANG_SAN, answer, fill_in, sign_up, submit
 from tests.staffing import STAFF_PASSWORD, create_named_staff, make_case, sign_in_staff
@@ -402,7 +402,7 @@ async def test_staff_sign_in_forms_answer_bad_input_without_a_server_error(app, 
     problems: list[str] = []
     await sign_in_staff(client, "city_admin")  # enrols the city administrator's authenticator
     second_admin = StaffUser(
-        username="city.admin2", full_name="第二位管理员", password_hash=staff_service.hash_password(STAFF_PASSWORD),
+        username="city.admin2", full_name="第二位管理员", password_hash=passwords.hash(STAFF_PASSWORD),
         role=StaffRole.CITY_ADMIN,
     )  # fmt: skip
     db.add(second_admin)
@@ -459,9 +459,9 @@ async def test_case_forms_answer_bad_input_without_a_server_error(app, client, s
     )  # fmt: skip
     await walk.form(f"{base}/transfer", {**lock, "to_area": "440803", "transfer_note": "搬家"}, registered)
     await walk.form(
-        f"{base}/contact",
-        {"contact_day": "2026-01-05", "contact_kind": "tracking", "contact_channel": "phone",
-         "contact_result": "reached", "contact_note": "已联系"},
+        f"{base}/service-records",
+        {"service_day": "2026-01-05", "service_kind": "tracking", "service_channel": "phone",
+         "service_result": "reached", "service_note": "已联系"},
         registered,
     )  # fmt: skip
     await walk.query("/staff", ["status", "county", "due", "page_number"])

@@ -313,7 +313,7 @@ async def test_ten_simultaneous_reports_of_work_leave_one_open_proposal(services
 
     async def report(n: int) -> None:
         async with services.sessionmaker() as session:
-            await proposals.resident_report(
+            await proposals.report_work(
                 session, case.account_id, case.number, kind="hired", detail=f"employer {n}", started=started
             )
             await session.commit()

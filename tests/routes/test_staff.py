@@ -151,13 +151,15 @@ async def test_staff_record_contacts_that_feed_the_job(client, services, db, nam
     state = await _state(client, case.number)
     await post_form(client, f"/staff/cases/{case.number}/decide", {**state, "outcome": "register"},
                     page=f"/staff/cases/{case.number}")  # fmt: skip
-    missing = await post_form(client, f"/staff/cases/{case.number}/contact", {"contact_kind": "tracking"},
+    missing = await post_form(client, f"/staff/cases/{case.number}/service-records", {"service_kind": "tracking"},
                               page=f"/staff/cases/{case.number}")  # fmt: skip
     assert missing.status_code == 200
-    assert 'href="#contact_day"' in missing.text
-    form = {"contact_day": "2026-11-20", "contact_kind": "tracking", "contact_channel": "phone",
-            "contact_result": "refused_without_reason", "contact_note": "不需要"}  # fmt: skip
-    saved = await post_form(client, f"/staff/cases/{case.number}/contact", form, page=f"/staff/cases/{case.number}")
+    assert 'href="#service_day"' in missing.text
+    form = {"service_day": "2026-11-20", "service_kind": "tracking", "service_channel": "phone",
+            "service_result": "refused_without_reason", "service_note": "不需要"}  # fmt: skip
+    saved = await post_form(
+        client, f"/staff/cases/{case.number}/service-records", form, page=f"/staff/cases/{case.number}"
+    )
     assert saved.status_code == 303
     record = await db.scalar(select(ServiceRecord))
     assert (record.kind, record.result.value) == ("tracking", "refused_without_reason")
@@ -301,9 +303,9 @@ async def test_contacts_table_heads_its_columns_with_what_they_hold(client, serv
     state = await _state(client, case.number)
     await post_form(client, f"/staff/cases/{case.number}/decide", {**state, "outcome": "register"},
                     page=f"/staff/cases/{case.number}")  # fmt: skip
-    form = {"contact_day": "2026-11-20", "contact_kind": "tracking", "contact_channel": "phone",
-            "contact_result": "reached", "contact_note": "回访已接通"}  # fmt: skip
-    await post_form(client, f"/staff/cases/{case.number}/contact", form, page=f"/staff/cases/{case.number}")
+    form = {"service_day": "2026-11-20", "service_kind": "tracking", "service_channel": "phone",
+            "service_result": "reached", "service_note": "回访已接通"}  # fmt: skip
+    await post_form(client, f"/staff/cases/{case.number}/service-records", form, page=f"/staff/cases/{case.number}")
     chinese = await client.get(f"/staff/cases/{case.number}")
     contacts = chinese.text.split("回访已接通", 1)[0].rsplit("<table", 1)[1]
     comparisons = _section(chinese.text, "<table", "</table>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.services.accounts import PasswordHashing
+from portal.services.passwords import PasswordHashing
 
 
 def test_the_strong_profile_is_argon2id_at_the_librarys_default_cost() -> None:

@@ -42,10 +42,16 @@ def _deferred() -> dict:
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
+async def _submit(db, services, account_id: int, now: datetime = MONDAY) -> Registration:
+    submission = await reg.submit(db, services.cipher, services.social_insurance, account_id, STEPS, "zh_CN", now)
+    assert isinstance(submission, reg.Submitted), submission
+    return submission.registration
+
+
 async def test_deferred_deadline_is_seven_working_days_after_acceptance(db, services) -> None:
     account = await _account(db)
     await _answer_all(db, services, account.id, _deferred(), MONDAY.date())
-    registration = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
+    registration = await _submit(db, services, account.id)
     assert registration.status is RegistrationStatus.DEFERRED
     assert registration.deadline == date(2026, 12, 2)
     assert registration.deadline_provisional is False
@@ -54,7 +60,7 @@ async def test_deferred_deadline_is_seven_working_days_after_acceptance(db, serv
 async def test_complete_application_has_a_three_working_day_decision_target(db, services) -> None:
     account = await _account(db)
     await _answer_all(db, services, account.id, ZHANG_SAN, MONDAY.date())
-    registration = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
+    registration = await _submit(db, services, account.id)
     assert registration.status is RegistrationStatus.SUBMITTED
     assert registration.deadline == date(2026, 11, 26)
 
@@ -63,7 +69,7 @@ async def test_staff_calendar_overrides_move_the_deadline(db, services) -> None:
     db.add(CalendarOverride(day=date(2026, 11, 25), is_workday=False, note="typhoon closure"))
     account = await _account(db)
     await _answer_all(db, services, account.id, ZHANG_SAN, MONDAY.date())
-    registration = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
+    registration = await _submit(db, services, account.id)
     assert registration.deadline == date(2026, 11, 27)
 
 
@@ -71,9 +77,7 @@ async def test_deadline_in_a_year_without_a_holiday_schedule_is_provisional(db, 
     late_december = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)
     account = await _account(db)
     await _answer_all(db, services, account.id, _deferred(), late_december.date())
-    registration = await reg.submit(
-        db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", late_december
-    )
+    registration = await _submit(db, services, account.id, late_december)
     assert registration.deadline == date(2027, 1, 6)
     assert registration.deadline_provisional is True
 
@@ -81,7 +85,7 @@ async def test_deadline_in_a_year_without_a_holiday_schedule_is_provisional(db, 
 async def test_database_allows_one_open_registration_per_person(db, services) -> None:
     account = await _account(db)
     await _answer_all(db, services, account.id, ZHANG_SAN, MONDAY.date())
-    first = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
+    first = await _submit(db, services, account.id)
     await db.commit()
     duplicate = Registration(
         number="ZJ-DUPLICATE",
@@ -106,11 +110,11 @@ async def test_database_allows_one_open_registration_per_person(db, services) ->
 async def test_a_closed_registration_does_not_block_a_new_one(db, services) -> None:
     account = await _account(db)
     await _answer_all(db, services, account.id, ZHANG_SAN, MONDAY.date())
-    first = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
+    first = await _submit(db, services, account.id)
     first.status = RegistrationStatus.EMPLOYED
     await db.commit()
     await _answer_all(db, services, account.id, ZHANG_SAN, MONDAY.date())
-    second = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
+    second = await _submit(db, services, account.id)
     assert second.person_id == first.person_id
     assert await db.get(Person, first.person_id) is not None
 
@@ -118,7 +122,6 @@ async def test_a_closed_registration_does_not_block_a_new_one(db, services) -> N
 async def test_submitting_without_a_draft_points_to_the_existing_application(db, services) -> None:
     account = await _account(db)
     await _answer_all(db, services, account.id, ZHANG_SAN, MONDAY.date())
-    first = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
-    with pytest.raises(reg.AlreadySubmitted) as raised:
-        await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
-    assert raised.value.number == first.number
+    first = await _submit(db, services, account.id)
+    again = await reg.submit(db, services.cipher, services.social_insurance, account.id, STEPS, "zh_CN", MONDAY)
+    assert again == reg.AlreadySubmitted(first.number)

@@ -1,0 +1,37 @@
+"""The resident's portal inbox: news about their applications, in their language."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, UTCDateTime, enum_column, utcnow
+
+
+class MessageKind(enum.StrEnum):
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    ENDED_EMPLOYED = "ended_employed"
+    ENDED_EXITED = "ended_exited"
+    TRANSFERRED = "transferred"
+    REVERSED = "reversed"
+
+
+class InboxMessage(Base):
+    """A message in a resident's inbox; `kind` and `params` are worded in the reader's language when shown
+    (services.inbox.MESSAGES)."""
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (sa.Index("ix_inbox_messages_account", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("resident_accounts.id", ondelete="CASCADE"))
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"))
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, 30))
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

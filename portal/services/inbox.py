@@ -1,0 +1,107 @@
+"""The resident's inbox: telling them what happened to their application (a message in the portal and a text
+message), reading their messages, and the words each kind of message is shown with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.adapters.sms import SmsGateway
+from portal.i18n import _
+from portal.models import InboxMessage, MessageKind, Registration
+from portal.models.base import utcnow
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class MessageWording:
+    # In the reader's language, from the message's params (which always hold the application's number).
+    inbox: Callable[[Mapping[str, Any]], str]
+    # Texts go out in Chinese: SMS templates are registered with the carrier in one language.
+    sms: str
+
+
+# One entry per kind: adding a kind of message touches this map (and the enum) only.
+MESSAGES: dict[MessageKind, MessageWording] = {
+    MessageKind.REGISTERED: MessageWording(
+        lambda p: _("Your unemployment registration %(number)s is done: you are registered.", number=p["number"]),
+        "【湛江就业服务】您的失业登记（{number}）已办结，登记成功。请登录查看后续服务。",
+    ),
+    MessageKind.REJECTED: MessageWording(
+        lambda p: _(
+            "Your application %(number)s was not registered. See why, and how to object or apply again.",
+            number=p["number"],
+        ),
+        "【湛江就业服务】您的失业登记申请（{number}）未予登记。原因及异议、重新申请方式请登录查看。",
+    ),
+    MessageKind.ENDED_EMPLOYED: MessageWording(
+        lambda p: _("Your registration %(number)s now shows you in work. Good luck in your job!", number=p["number"]),
+        "【湛江就业服务】您的失业登记（{number}）已转为就业状态。祝工作顺利！",
+    ),
+    MessageKind.ENDED_EXITED: MessageWording(
+        lambda p: _("Your registration %(number)s has ended.", number=p["number"]),
+        "【湛江就业服务】您的失业登记（{number}）已注销。详情请登录查看。",
+    ),
+    MessageKind.TRANSFERRED: MessageWording(
+        lambda p: _(
+            "Your registration %(number)s moved to a new agency: see its address and phone.", number=p["number"]
+        ),
+        "【湛江就业服务】您的失业登记（{number}）已转移至新的经办机构，请登录查看联系方式。",
+    ),
+    MessageKind.REVERSED: MessageWording(
+        lambda p: _("Your registration %(number)s is open again.", number=p["number"]),
+        "【湛江就业服务】您的失业登记（{number}）已恢复为登记状态。",
+    ),
+}
+
+
+def text_of(message: InboxMessage) -> str:
+    """A message in the reader's language."""
+    return MESSAGES[message.kind].inbox(message.params)
+
+
+async def tell(
+    session: AsyncSession, sms: SmsGateway, registration: Registration, kind: MessageKind,
+    params: Mapping[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """Tell the applicant: in their inbox (if their account still exists) and by text message."""
+    params = {"number": registration.number, **(params or {})}
+    if registration.account_id is not None:
+        session.add(
+            InboxMessage(account_id=registration.account_id, registration_id=registration.id, kind=kind, params=params)
+        )
+    await sms.send(session, registration.phone, MESSAGES[kind].sms.format(number=registration.number))
+    await session.flush()
+
+
+async def messages(session: AsyncSession, account_id: int, limit: int = PAGE_SIZE) -> list[InboxMessage]:
+    """The newest messages first."""
+    rows = await session.scalars(
+        select(InboxMessage)
+        .where(InboxMessage.account_id == account_id)
+        .order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def unread_count(session: AsyncSession, account_id: int) -> int:
+    return (
+        await session.scalar(
+            select(func.count()).where(InboxMessage.account_id == account_id, InboxMessage.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+async def mark_read(session: AsyncSession, account_id: int) -> None:
+    await session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.account_id == account_id, InboxMessage.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
