@@ -46,9 +46,12 @@ browser: ## Make sure Debian's Chromium (and CJK fonts for screenshots) are inst
 	  fi; \
 	fi
 
+# One worker per core (pytest-xdist), each with its own database.
+PYTEST_UNIT_ARGS := -n auto
+
 test-unit: install ## Unit and HTTP tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-	env -u TEST_DATABASE_URL $(BIN)/pytest tests
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; $(BIN)/pytest tests; fi
+	env -u TEST_DATABASE_URL $(BIN)/pytest tests $(PYTEST_UNIT_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; $(BIN)/pytest tests $(PYTEST_UNIT_ARGS); fi
 
 test-e2e: install browser ## Playwright tests in headless Chromium on a phone viewport
 	env -u TEST_DATABASE_URL timeout 900 $(BIN)/pytest e2e $(PYTEST_E2E_ARGS)

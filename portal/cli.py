@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -155,7 +155,8 @@ async def _seal_audit(settings: Settings, full: bool) -> dict[str, object]:
     return {"sealed": report.sealed, "head": report.head_seq, "refused": report.refused, "skipped": report.skipped}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """The `portal` command; `environ` stands for the process environment (the settings' source) when given."""
     parser = argparse.ArgumentParser(prog="portal", description="Zhanjiang unemployed-persons service portal")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rules":
         return rules_cli.run(args)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(environ)
     except SettingsError as exc:
         print(f"portal: bad setting: {exc}", file=sys.stderr)
         return 2

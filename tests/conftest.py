@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from portal.app import create_app
 from portal.app_services import Services
@@ -42,7 +42,28 @@ def make_id(birth: date, sex: str = "M", region: str = "440802", sequence: int =
 
 
 def _database_url(tmp_dir: Path) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
+    """SQLite in the run's folder, or the PostgreSQL database of TEST_DATABASE_URL; with pytest-xdist each worker
+    has a database of its own (warehouse's way), made the first time it is needed."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    asyncio.run(_create_database(url, own.database or ""))
+    return own.render_as_string(hide_password=False)
+
+
+async def _create_database(url: str, name: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        await engine.dispose()
 
 
 async def _load_reference(settings: Settings) -> None:
@@ -159,9 +180,19 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-async def post_form(client: httpx.AsyncClient, url: str, data: dict[str, Any], *, page: str | None = None) -> Any:
-    """Post as a browser would: load the page first and send its CSRF token back with the form."""
+# What htmx sends with a request it makes (litestar.plugins.htmx reads these).
+HTMX = {"HX-Request": "true"}
+
+
+async def post_form(
+    client: httpx.AsyncClient, url: str, data: dict[str, Any], *, page: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:  # fmt: skip
+    """Post as a browser would: load the page first and send its CSRF token back with the form (with
+    `headers`, as htmx would: HTMX and the element's details)."""
     shown = await client.get(page or url)
     match = _CSRF.search(shown.text)
     assert match, f"no CSRF token on {page or url}"
-    return await client.post(url, data={**data, "_csrf_token": match.group(1)}, follow_redirects=False)
+    return await client.post(
+        url, data={**data, "_csrf_token": match.group(1)}, headers=headers or {}, follow_redirects=False
+    )

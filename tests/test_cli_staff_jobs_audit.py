@@ -12,20 +12,36 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from portal.cli import main
+
 PORTAL = Path(sys.executable).parent / "portal"
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def migrated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file as `portal migrate` and `portal load-data` leave it, made once for these tests (with the
+    commands' own code, in this process) and copied for each: the commands under test run as commands."""
+    folder = tmp_path_factory.mktemp("cli-template")
     environment = {
+        **os.environ,
+        "PORTAL_INSTANCE_DIR": str(folder),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'cli.db'}",
+    }
+    assert main(["migrate"], environment) == 0
+    assert main(["load-data"], environment) == 0
+    return folder / "cli.db"
+
+
+@pytest.fixture
+def env(tmp_path: Path, migrated_file: Path) -> dict[str, str]:
+    with sqlite3.connect(migrated_file) as source, sqlite3.connect(tmp_path / "cli.db") as copy:
+        source.backup(copy)
+    return {
         **os.environ,
         "PORTAL_INSTANCE_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
         "PORTAL_NEW_PASSWORD": "ledger and lantern",
     }
-    subprocess.run([PORTAL, "migrate"], env=environment, check=True, capture_output=True)  # noqa: S603
-    subprocess.run([PORTAL, "load-data"], env=environment, check=True, capture_output=True)  # noqa: S603
-    return environment
 
 
 def portal(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
 from alembic import command
 from alembic.config import Config
 
@@ -26,3 +31,91 @@ def test_every_migration_downgrades_and_upgrades(tmp_path) -> None:
     command.downgrade(config, "base")
     command.upgrade(config, "head")
     command.check(config)
+
+
+# ---- the typed answers (693872eb5e19): data moved, and nothing that refers to a registration lost ---------------
+
+_BEFORE_TYPED_ANSWERS = "b7c41e9d2a10"
+_NOW = "2026-11-23 02:00:00.000000"
+_ANSWERS = {
+    "phone": "13900000001", "ethnicity": "汉族", "education": "college", "hukou_area": "outside",
+    "hukou_province": "广西南宁市", "hukou_address": "南宁市示例路1号", "residence_area": "440803",
+    "residence_address": "霞山区示例路2号", "residence_type": "rural", "county": "440803",
+    "unemployment_category": "dismissed", "last_employer": "湛江某公司", "employment_ended_on": "2026-10-31",
+    "skills": "叉车", "certificates": "", "occupation_intention": "仓库管理", "training_intention": "no",
+    "entrepreneurship_intention": "yes", "had_unemployment_insurance": "unsure",
+    "difficulties": ["landless", "veteran"], "services_wanted": ["job_matching", "entrepreneurship"],
+    "missing_papers": ["none"],
+}  # fmt: skip
+
+
+def _registration_before_typed_answers(path: Path, answers: dict) -> None:
+    """A registration with its timeline as the release before the typed answers wrote them."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO service_areas (code, name_zh, name_en, agency_zh, agency_en, address_zh, address_en, phone,"
+            " hours_zh, hours_en, is_sample, sort_order, created_at, updated_at)"
+            " VALUES ('440803', '霞山区', 'Xiashan', 'a', 'a', 'a', 'a', '1', 'h', 'h', 1, 0, ?, ?)", (_NOW, _NOW),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO people (id, id_hash, id_cipher, name, sex, birth_date, created_at, updated_at)"
+            " VALUES (1, 'h', x'00', '张三', 'M', '1990-01-01', ?, ?)", (_NOW, _NOW),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO registrations (id, number, person_id, county_code, status, pension_category, hukou_local,"
+            " residence_urban, unemployment_category, phone, answers, accepted_at, deadline, deadline_provisional,"
+            " decision_note, end_note, version, created_at, updated_at)"
+            " VALUES (1, 'ZJ20261123000001', 1, '440803', 'registered', 'M60', 0, 0, 'dismissed', '13900000001', ?,"
+            " ?, '2026-11-26', 0, '', '', 1, ?, ?)",
+            (json.dumps(answers, ensure_ascii=False), _NOW, _NOW, _NOW),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO registration_events (registration_id, at, kind, actor, detail)"
+            " VALUES (1, ?, 'submitted', 'resident', '{}')", (_NOW,),
+        )  # fmt: skip
+
+
+def test_the_typed_answers_migration_moves_the_answers_and_keeps_what_refers_to_registrations(tmp_path) -> None:
+    path = tmp_path / "typed.db"
+    config = _config(f"sqlite+aiosqlite:///{path}")
+    command.upgrade(config, _BEFORE_TYPED_ANSWERS)
+    _registration_before_typed_answers(path, _ANSWERS)
+    command.upgrade(config, "head")
+    with sqlite3.connect(path) as db:
+        row = db.execute(
+            "SELECT ethnicity, education, employment_ended_on, occupation_intention, wants_training, wants_business,"
+            " insured_before, answers FROM registrations"
+        ).fetchone()  # fmt: skip
+        assert row[:7] == ("汉族", "college", "2026-10-31", "仓库管理", 0, 1, "unsure")
+        assert json.loads(row[7]) == {
+            "hukou_area": "outside", "hukou_province": "广西南宁市", "hukou_address": "南宁市示例路1号",
+            "residence_area": "440803", "residence_address": "霞山区示例路2号", "last_employer": "湛江某公司",
+            "skills": "叉车", "certificates": "", "missing_papers": ["none"],
+        }  # fmt: skip
+        assert db.execute("SELECT difficulty FROM registration_difficulties ORDER BY 1").fetchall() == [
+            ("landless",),
+            ("veteran",),
+        ]
+        assert db.execute("SELECT service FROM registration_services_wanted ORDER BY 1").fetchall() == [
+            ("entrepreneurship",),
+            ("job_matching",),
+        ]
+        # SQLite rebuilds the table to make the columns NOT NULL: the timeline that refers to it is still there.
+        assert db.execute("SELECT count(*) FROM registration_events").fetchone() == (1,)
+    command.downgrade(config, _BEFORE_TYPED_ANSWERS)
+    with sqlite3.connect(path) as db:
+        restored = json.loads(db.execute("SELECT answers FROM registrations").fetchone()[0])
+        assert {k: restored[k] for k in _ANSWERS if k != "pension_category"} == _ANSWERS
+        assert db.execute("SELECT count(*) FROM registration_events").fetchone() == (1,)
+
+
+def test_a_registration_without_a_required_answer_stops_the_migration_rather_than_get_an_invented_one(tmp_path):
+    path = tmp_path / "missing.db"
+    config = _config(f"sqlite+aiosqlite:///{path}")
+    command.upgrade(config, _BEFORE_TYPED_ANSWERS)
+    _registration_before_typed_answers(path, {k: v for k, v in _ANSWERS.items() if k != "education"})
+    with pytest.raises(RuntimeError, match="registration 1 has no answer for education"):
+        command.upgrade(config, "head")
+    with sqlite3.connect(path) as db:  # nothing changed: once the answer is there, the migration can run
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == (_BEFORE_TYPED_ANSWERS,)
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'registration_difficulties'").fetchone() is None

@@ -76,7 +76,18 @@ def _document(raw: object) -> dict:
     return raw if isinstance(raw, dict) else json.loads(raw or "{}")
 
 
+REQUIRED = ("ethnicity", "education", "training_intention", "entrepreneurship_intention", "had_unemployment_insurance")
+
+
 def upgrade() -> None:
+    # Checked before anything changes: SQLite's DDL is not rolled back with the migration.
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(registrations.c.id, registrations.c.answers)).all()
+    for row in rows:
+        missing = [key for key in REQUIRED if not _document(row.answers).get(key)]
+        if missing:
+            raise RuntimeError(f"registration {row.id} has no answer for {', '.join(missing)}: fix it, then migrate")
+
     op.create_table(
         "registration_difficulties",
         sa.Column("registration_id", sa.Integer(), nullable=False),
@@ -112,13 +123,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("wants_business", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("insured_before", sa.Enum(*INSURED, name="insuredbefore", native_enum=False, length=8), nullable=True))
 
-    connection = op.get_bind()
-    for row in connection.execute(sa.select(registrations.c.id, registrations.c.answers)).all():
+    for row in rows:
         answers = _document(row.answers)
-        missing = [key for key in ("ethnicity", "education", "training_intention", "entrepreneurship_intention",
-                                   "had_unemployment_insurance") if not answers.get(key)]  # fmt: skip
-        if missing:
-            raise RuntimeError(f"registration {row.id} has no answer for {', '.join(missing)}: fix it, then migrate")
         ended = answers.get("employment_ended_on")
         connection.execute(
             registrations.update().where(registrations.c.id == row.id).values(

@@ -105,8 +105,8 @@ async def _case_page(
         "errors": errors or {}, "values": values or {}, "conflict": conflict, **_WORDS,
     }  # fmt: skip
     if request.htmx and section is not None:
-        # A conflict changed anything: every section is drawn again.
-        changed = SECTIONS if conflict is not None else CHANGES.get(section, SECTIONS)
+        # Input errors changed nothing; a conflict, anything: every section is drawn again.
+        changed = () if errors else SECTIONS if conflict is not None else CHANGES.get(section, SECTIONS)
         also = [name for name in SECTIONS if name in changed and name != section]
         return page("cases/_update.html", status_code, also=also, **context)
     return page("cases/case.html", status_code, **context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from portal.models import (
     RegistrationStatus,
 )
 from portal.rules.pension import PensionCategory, pension_date
-from tests.conftest import make_id, post_form
+from tests.conftest import HTMX, make_id, post_form
 from tests.residents import ZHANG_SAN, answer, fill_in, sign_up, submit
 
 
@@ -401,3 +402,58 @@ async def test_none_missing_cannot_be_ticked_with_missing_papers(client, service
     response = await answer(client, "papers", {"missing_papers": ["none", "id_card"]})
     assert response.status_code == 200
     assert 'id="missing_papers-error"' in response.text
+
+
+# ---- with htmx: a field is checked as soon as it loses focus, from the partial the step page includes ----------
+
+_GROUP = re.compile(r'<div class="form-group[^"]*">.*?\n  </div>', re.S)
+
+
+async def _check_field(client, step: str, name: str, form: dict) -> object:
+    return await post_form(
+        client, f"/register/step/{step}/field", form, page=f"/register/step/{step}",
+        headers={**HTMX, "HX-Trigger-Name": name},
+    )  # fmt: skip
+
+
+async def test_with_htmx_a_field_is_checked_when_it_loses_focus_and_nothing_is_saved(client, services, db) -> None:
+    await sign_up(client, services, "13600000031")
+    await fill_in(client, ZHANG_SAN, until="contact")
+    draft_before = await db.scalar(select(RegistrationDraft.data_cipher))
+    wrong = await _check_field(client, "contact", "phone", {"phone": "12345", "education": ""})
+    assert wrong.status_code == 200
+    assert "<html" not in wrong.text
+    assert wrong.text.strip().startswith('<div class="form-group form-group-error">')
+    assert "请输入11位中国大陆手机号码，如13812345678" in wrong.text
+    assert 'aria-invalid="true"' in wrong.text
+    assert 'value="12345"' in wrong.text  # what was typed stays as typed
+    assert "education" not in wrong.text  # the one field only, not its neighbours' (empty, required) errors
+    right = await _check_field(client, "contact", "phone", {"phone": "13900000001", "education": ""})
+    assert "form-group-error" not in right.text
+    assert await db.scalar(select(RegistrationDraft.data_cipher)) == draft_before
+
+
+async def test_a_required_field_left_empty_is_not_an_error_until_the_step_is_sent(client, services) -> None:
+    await sign_up(client, services, "13600000032")
+    await fill_in(client, ZHANG_SAN, until="hukou")
+    empty = await _check_field(client, "hukou", "hukou_address", {"hukou_area": "440802", "hukou_address": ""})
+    assert "form-group-error" not in empty.text
+    sent = await answer(client, "hukou", {"hukou_area": "440802", "hukou_address": ""})
+    assert 'href="#hukou_address"' in sent.text
+
+
+async def test_the_field_check_draws_the_same_partial_as_the_step_page(client, services) -> None:
+    await sign_up(client, services, "13600000033")
+    await fill_in(client, ZHANG_SAN, until="hukou")
+    typed = {"hukou_area": "outside", "hukou_province": "广西南宁市", "hukou_address": "南宁市示例路1号"}
+    checked = await _check_field(client, "hukou", "hukou_address", typed)
+    sent = await answer(client, "hukou", {**typed, "hukou_area": "nowhere"})  # an error elsewhere keeps the page
+    group = next(g for g in _GROUP.findall(sent.text) if 'id="hukou_address"' in g)
+    assert checked.text.strip() == group.strip()
+
+
+async def test_a_field_the_step_does_not_have_is_not_found(client, services) -> None:
+    await sign_up(client, services, "13600000034")
+    await fill_in(client, ZHANG_SAN, until="contact")
+    assert (await _check_field(client, "contact", "password", {"phone": "13900000001"})).status_code == 404
+    assert (await _check_field(client, "no-such-step", "phone", {})).status_code == 404

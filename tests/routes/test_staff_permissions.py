@@ -50,6 +50,11 @@ POST_ACTIONS = {
         "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
     },
     "reverse": dict.fromkeys(USERS[:6], 403) | {"city_admin": 409, "resident": 303, "anonymous": 303},
+    # Service records are for registered people: the case is awaiting a decision, so 409 for those allowed.
+    "service-records": {
+        "chikan_clerk": 409, "chikan_reviewer": 409, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+    },
 }  # fmt: skip
 FORMS = {
     "compare": {},
@@ -58,11 +63,19 @@ FORMS = {
     "investigate": {"investigation_outcome": "match", "investigation_note": "visited"},
     "end": {"version": "1", "seen_event": "999", "end_reason": "1", "end_date": "2026-11-20", "end_note": "hired"},
     "reverse": {"version": "1", "seen_event": "999", "why": "mistake"},
-}
+    "service-records": {"service_day": "2026-11-20", "service_kind": "tracking", "service_channel": "phone",
+                        "service_result": "reached"},
+}  # fmt: skip
 OTHER_POSTS = {
     "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 303, "resident": 303, "anonymous": 303},
     "/staff/users/xiashan.clerk/deactivate": dict.fromkeys(USERS[:6], 403)
     | {"city_admin": 303, "resident": 303, "anonymous": 303},
+    "/staff/users/xiashan.clerk/reactivate": dict.fromkeys(USERS[:6], 403)
+    | {"city_admin": 303, "resident": 303, "anonymous": 303},
+    "/staff/users/xiashan.clerk/password": dict.fromkeys(USERS[:6], 403)
+    | {"city_admin": 303, "resident": 303, "anonymous": 303},
+    "/staff/proposals/999/confirm": dict.fromkeys(USERS[:6], 404)
+    | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/dismiss": dict.fromkeys(USERS[:6], 404)
     | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
 }  # fmt: skip
@@ -104,6 +117,6 @@ async def test_other_staff_posts(client, services, db, who: str, path: str) -> N
     await create_named_staff(db)
     await _as(client, services, db, who)
     form = {"username": "new.clerk", "full_name": "新经办", "password": "a fine long password", "role": "clerk",
-            "area_code": "440804", "note": "no"}  # fmt: skip
+            "area_code": "440804", "note": "no", "end_date": "2026-11-20"}  # fmt: skip
     response = await post_form(client, path, form, page="/staff/login")
     assert response.status_code == OTHER_POSTS[path][who], response.text[:500]

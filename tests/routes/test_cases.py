@@ -1,20 +1,15 @@
-"""The staff workspace over HTTP: sign-in, scope, decisions with optimistic locking, endings."""
+"""The staff case page over HTTP: comparisons, decisions with optimistic locking, scope, contacts and their audit."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEntry, InboxMessage, OutboxMessage, Registration, RegistrationStatus, Verification
-from tests.conftest import make_id, post_form
-from tests.staffing import create_named_staff, make_case, sign_in_staff
-
-
-@pytest.fixture
-async def named_staff(db) -> None:
-    await create_named_staff(db)
+from tests.conftest import HTMX, make_id, post_form
+from tests.staffing import make_case, sign_in_staff
 
 
 async def _state(client, number: str) -> dict[str, str]:
@@ -116,33 +111,6 @@ async def test_an_attempt_on_another_countys_case_is_audited(client, services, d
     ]
 
 
-async def test_city_admin_needs_two_factor_sign_in(client, named_staff) -> None:
-    response = await post_form(client, "/staff/login", {"username": "city.admin", "password": "ledger and lantern"})
-    assert response.headers["location"] == "/staff/login/enrol"
-    assert (await client.get("/staff", follow_redirects=False)).headers["location"] == "/staff/login"
-
-
-async def test_any_staff_member_can_turn_on_two_factor_sign_in(client, db, named_staff) -> None:
-    import re
-
-    import pyotp
-
-    await sign_in_staff(client, "chikan_clerk")
-    page = await client.get("/staff/account")
-    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.text).group(1)
-    wrong = await post_form(client, "/staff/account/totp", {"code": "000000"}, page="/staff/account")
-    assert wrong.status_code == 200
-    assert 'id="code-error"' in wrong.text
-    ok = await post_form(client, "/staff/account/totp", {"code": pyotp.TOTP(secret).now()}, page="/staff/account")
-    assert ok.status_code == 303
-    client.cookies.clear()
-    response = await post_form(client, "/staff/login", {"username": "chikan.clerk", "password": "ledger and lantern"})
-    assert response.headers["location"] == "/staff/login/code"
-    # The code just used cannot be used again: a new one is needed.
-    reused = await post_form(client, "/staff/login/code", {"code": pyotp.TOTP(secret).now()})
-    assert reused.status_code == 200
-
-
 async def test_staff_record_contacts_that_feed_the_job(client, services, db, named_staff) -> None:
     from portal.models import ServiceRecord
 
@@ -192,35 +160,6 @@ async def test_a_rejection_tells_the_resident_why_and_how_to_object_or_reapply(
     assert "tag-rejected" in page.text
     inbox = await client.get("/account/inbox")
     assert number in inbox.text
-
-
-async def test_city_admin_deactivates_an_account_and_its_session_stops(client, services, db, app, named_staff) -> None:
-    import httpx
-
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50003))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as clerk:
-        await sign_in_staff(clerk, "chikan_clerk")
-        assert (await clerk.get("/staff")).status_code == 200
-        await sign_in_staff(client, "city_admin")
-        done = await post_form(client, "/staff/users/chikan.clerk/deactivate", {}, page="/staff/users")
-        assert done.status_code == 303
-        assert (await clerk.get("/staff", follow_redirects=False)).headers["location"] == "/staff/login"
-        refused = await post_form(clerk, "/staff/login", {"username": "chikan.clerk", "password": "ledger and lantern"})
-        assert refused.status_code == 200
-    weak = await post_form(client, "/staff/users/chikan.clerk/password", {"password": "short"}, page="/staff/users")
-    assert 'id="chikan.clerk-password-error"' in weak.text
-    assert "staff.deactivate" in set(await db.scalars(select(AuditEntry.action)))
-
-
-async def test_staff_sessions_have_their_own_cookie_with_a_30_minute_idle_timeout(client, named_staff) -> None:
-    response = await post_form(client, "/staff/login", {"username": "chikan.clerk", "password": "ledger and lantern"})
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("staff_session="))
-    assert "Max-Age=1800" in cookie
-    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
-    assert "session" not in {c.split("=", 1)[0] for c in response.headers.get_list("set-cookie")}
-    # Every request renews it: the timeout counts from the last action, not from sign-in.
-    again = await client.get("/staff")
-    assert any(c.startswith("staff_session=") for c in again.headers.get_list("set-cookie"))
 
 
 # ---- issue 6, points 13 and 16: the decision form over HTTP ------------------------------------------------------
@@ -336,35 +275,91 @@ async def test_big_data_match_reads_nothing_found_not_a_list_of_facts(client, se
     assert "receives a basic pension" not in big_data
 
 
-@pytest.mark.parametrize(
-    ("locale", "words"),
-    [
-        ("zh_CN", ["查看个案", "审核人员", "试图查看本辖区以外的个案", "访问地址"]),
-        ("en", ["Opened a case", "County reviewer", "Tried to open a case outside their area", "Address asked for"]),
-    ],
-)
-async def test_the_audit_search_reads_in_the_readers_language(client, services, db, named_staff, locale, words) -> None:
-    from portal import i18n
+# ---- with htmx: each form updates its own section, from the partial the page includes ------------------------
 
-    case = await make_case(db, services, county="440802")
+_SECTION = re.compile(r'<section id="(?P<id>[a-z_]+)"[^>]*>.*?</section>', re.S)
+
+
+def _sections(html: str) -> dict[str, str]:
+    return {m["id"]: m.group(0) for m in _SECTION.finditer(html)}
+
+
+async def test_with_htmx_a_comparison_answers_with_its_section_and_the_sections_it_changed(
+    client, services, db, named_staff
+) -> None:
+    case = await make_case(db, services, compared=False)
     await sign_in_staff(client, "chikan_reviewer")
-    await client.get(f"/staff/cases/{case.number}")
-    await sign_in_staff(client, "xiashan_reviewer")
-    await client.get(f"/staff/cases/{case.number}")
-    client.cookies.clear()
-    client.cookies.set(i18n.LANG_COOKIE, locale)
-    await sign_in_staff(client, "city_admin")
-    page = await client.get("/staff/audit")
-    assert page.status_code == 200
-    for word in words:
-        assert word in page.text, word
-    assert "case.view" in page.text  # the code stays beside the words, for searching
+    page = f"/staff/cases/{case.number}"
+    answer = await post_form(client, f"{page}/compare", {}, page=page, headers=HTMX)
+    assert answer.status_code == 200
+    assert "<html" not in answer.text
+    sections = _sections(answer.text)
+    # Its own section first, swapped in place; then, out of band, what a comparison changes: registering
+    # becomes possible, and the history has a line more.
+    assert list(sections) == ["verifications", "decision", "history"]
+    assert "hx-swap-oob" not in sections["verifications"].split(">", 1)[0]
+    assert all('hx-swap-oob="true"' in sections[name].split(">", 1)[0] for name in ("decision", "history"))
+    assert 'value="register"' in sections["decision"]
+    # The same partial as the page's: the page drawn now holds the same section, but the focus marker.
+    drawn = _sections((await client.get(f"{page}?done=verifications")).text)
+    assert sections["verifications"].replace(" data-autofocus", "") == drawn["verifications"]
+    assert await db.scalar(select(func.count()).select_from(Verification)) == 4
 
 
-async def test_an_audit_search_value_longer_than_its_column_is_said_beside_the_field(client, named_staff) -> None:
-    await sign_in_staff(client, "city_admin")
-    page = await client.get("/staff/audit", params={"username": "x" * 41, "action": "case.view"})
-    assert page.status_code == 200
-    assert 'id="username-error"' in page.text
-    assert "不能超过40个字符" in page.text
-    assert 'value="case.view"' in page.text  # what was typed is kept
+async def test_with_htmx_a_decision_with_errors_comes_back_in_its_section_with_a_summary(
+    client, services, db, named_staff
+) -> None:
+    case = await make_case(db, services, missing=["id_card"])
+    await sign_in_staff(client, "chikan_reviewer")
+    page = f"/staff/cases/{case.number}"
+    answer = await post_form(client, f"{page}/decide", {**await _state(client, case.number)}, page=page, headers=HTMX)
+    assert answer.status_code == 200
+    sections = _sections(answer.text)
+    assert list(sections) == ["decision"]  # nothing else changed
+    assert 'class="error-summary"' in sections["decision"]
+    assert 'href="#outcome"' in sections["decision"]
+    assert 'href="#commitment"' in sections["decision"]
+    await db.refresh(case)
+    assert case.status is RegistrationStatus.DEFERRED
+
+
+async def test_with_htmx_a_conflict_answers_409_and_draws_every_section_again(
+    client, services, db, named_staff
+) -> None:
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_reviewer")
+    page = f"/staff/cases/{case.number}"
+    stale = await _state(client, case.number)
+    registered = await post_form(client, f"{page}/decide", {**stale, "outcome": "register"}, page=page)
+    assert registered.status_code == 303
+    again = await post_form(client, f"{page}/decide", {**stale, "outcome": "reject", "reason": "age"}, page=page,
+                            headers=HTMX)  # fmt: skip
+    assert again.status_code == 409
+    sections = _sections(again.text)
+    assert set(sections) == {
+        "status",
+        "verifications",
+        "decision",
+        "ending",
+        "transfer",
+        "service_records",
+        "proposals",
+        "history",
+    } - {"status"}  # the status line is a paragraph, not a section
+    assert (
+        "This case changed while you were working on it" in again.text or "该办件在您处理期间已发生变化" in again.text
+    )
+    assert 'id="status"' in again.text
+
+
+async def test_with_htmx_a_service_record_updates_only_its_section(client, services, db, named_staff) -> None:
+    case = await make_case(db, services)
+    await sign_in_staff(client, "chikan_reviewer")
+    page = f"/staff/cases/{case.number}"
+    await post_form(client, f"{page}/decide", {**await _state(client, case.number), "outcome": "register"}, page=page)
+    form = {"service_day": date.today().isoformat(), "service_kind": "tracking", "service_channel": "phone",
+            "service_result": "reached", "service_note": "回访已接通"}  # fmt: skip
+    answer = await post_form(client, f"{page}/service-records", form, page=page, headers=HTMX)
+    assert answer.status_code == 200
+    assert list(_sections(answer.text)) == ["service_records"]
+    assert "回访已接通" in answer.text
