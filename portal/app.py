@@ -294,5 +294,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # routes.errors.server_error logs them once
         ),
         debug=False,
+        # Server-rendered pages: no API schema to publish (Litestar would serve one at /schema).
+        openapi_config=None,
         secure_cookies=settings.secure_cookies,
     )

@@ -214,6 +214,10 @@ class Registration(Timestamped, Base):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_registered(self) -> bool:
+        return self.status is RegistrationStatus.REGISTERED
+
+    @property
     def is_awaiting(self) -> bool:
         """Submitted or deferred: a reviewer's decision is due."""
         return self.status in AWAITING_STATUSES

@@ -1,6 +1,6 @@
 """Resident accounts: sign up with an SMS code, log in and out, reset a forgotten password, the account page.
-Signing up and resetting a password are the same two steps (a number, then the code and a new password),
-drawn by the same handlers' helpers."""
+Signing up and resetting a password are the same two steps (a number, then the code and a new password): one
+set of handlers serves both flows."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ class LoginForm:
 class CodeFlow:
     """Signing up or resetting a password: where each step lives, and what the code is for."""
 
+    name: str  # the route name of the first step's page
     purpose: CodePurpose
     path: str  # the first step; the second is path + "/verify"
     template: str  # the first step's template; the second's ends in "_verify"
@@ -55,8 +56,8 @@ class CodeFlow:
         return self.template.replace(".html", "_verify.html")
 
 
-SIGN_UP = CodeFlow(CodePurpose.SIGN_UP, "/account/sign-up", "account/sign_up.html")
-RESET = CodeFlow(CodePurpose.RESET, "/account/reset", "account/reset.html")
+SIGN_UP = CodeFlow("sign_up", CodePurpose.SIGN_UP, "/account/sign-up", "account/sign_up.html")
+RESET = CodeFlow("reset", CodePurpose.RESET, "/account/reset", "account/reset.html")
 
 
 def _phone_page(flow: CodeFlow, status_code: int = 200, **context: Any) -> Template:
@@ -120,54 +121,32 @@ def _verify_again(flow: CodeFlow) -> Any:
     return render
 
 
-# ---- sign up --------------------------------------------------------------------------------
+# ---- sign up, and password reset ---------------------------------------------------------------
 
 
-@get("/account/sign-up", name="sign_up")
-async def sign_up_form() -> Template:
-    return _phone_page(SIGN_UP)
+def _code_flow_routes(flow: CodeFlow) -> list[Any]:
+    """The four handlers of a flow: the number's page and its post, then the page for the code and the new
+    password and its post."""
 
+    @get(flow.path, name=flow.name)
+    async def phone_form() -> Template:
+        return _phone_page(flow)
 
-@post("/account/sign-up")
-@shows_form_again(_phone_again(SIGN_UP))
-async def sign_up(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
-    return await _send_code(request, db, services, SIGN_UP)
+    @post(flow.path)
+    @shows_form_again(_phone_again(flow))
+    async def send_code(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
+        return await _send_code(request, db, services, flow)
 
+    @get(f"{flow.path}/verify", name=f"{flow.name}_verify")
+    async def verify_form(request: Request[Any, Any, Any]) -> Template | Redirect:
+        return _verify_form(flow, request)
 
-@get("/account/sign-up/verify", name="sign_up_verify")
-async def sign_up_verify_form(request: Request[Any, Any, Any]) -> Template | Redirect:
-    return _verify_form(SIGN_UP, request)
+    @post(f"{flow.path}/verify")
+    @shows_form_again(_verify_again(flow))
+    async def verify(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
+        return await _verify(request, db, services, flow)
 
-
-@post("/account/sign-up/verify")
-@shows_form_again(_verify_again(SIGN_UP))
-async def sign_up_verify(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
-    return await _verify(request, db, services, SIGN_UP)
-
-
-# ---- password reset -------------------------------------------------------------------------
-
-
-@get("/account/reset", name="reset")
-async def reset_form() -> Template:
-    return _phone_page(RESET)
-
-
-@post("/account/reset")
-@shows_form_again(_phone_again(RESET))
-async def reset(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
-    return await _send_code(request, db, services, RESET)
-
-
-@get("/account/reset/verify", name="reset_verify")
-async def reset_verify_form(request: Request[Any, Any, Any]) -> Template | Redirect:
-    return _verify_form(RESET, request)
-
-
-@post("/account/reset/verify")
-@shows_form_again(_verify_again(RESET))
-async def reset_verify(request: Request[Any, Any, Any], db: Db, services: Deps) -> Response[Any]:
-    return await _verify(request, db, services, RESET)
+    return [phone_form, send_code, verify_form, verify]
 
 
 # ---- log in and out -------------------------------------------------------------------------
@@ -222,7 +201,4 @@ async def account_home(db: Db, services: Deps, account: Account, done: FromQuery
     )
 
 
-HANDLERS = [
-    sign_up_form, sign_up, sign_up_verify_form, sign_up_verify, reset_form, reset, reset_verify_form, reset_verify,
-    login_form, login, logout, account_home,
-]  # fmt: skip
+HANDLERS = [*_code_flow_routes(SIGN_UP), *_code_flow_routes(RESET), login_form, login, logout, account_home]

@@ -21,6 +21,7 @@ from portal.models import (
     ServiceWanted,
     UnemploymentCategory,
 )
+from portal.services.fields import parse_date
 from portal.services.registration_form import OUTSIDE
 
 # Keys of the draft that become typed columns (or are not kept at all) rather than staying in `answers`.
@@ -87,7 +88,6 @@ def of(registration: Registration) -> Answers:
 
 def columns_from(draft: Mapping[str, Any]) -> dict[str, Any]:
     """The registration's typed columns, child rows and `answers` document from a finished draft."""
-    ended = draft.get("employment_ended_on")
     return {
         "ethnicity": draft["ethnicity"],
         "education": Education(draft["education"]),
@@ -96,7 +96,7 @@ def columns_from(draft: Mapping[str, Any]) -> dict[str, Any]:
         "hukou_local": draft["hukou_area"] != OUTSIDE,
         "residence_urban": draft["residence_type"] == "urban",
         "unemployment_category": UnemploymentCategory(draft["unemployment_category"]),
-        "employment_ended_on": date.fromisoformat(ended) if ended else None,
+        "employment_ended_on": parse_date(draft.get("employment_ended_on")),
         "occupation_intention": draft.get("occupation_intention") or "",
         "wants_training": draft["training_intention"] == "yes",
         "wants_business": draft["entrepreneurship_intention"] == "yes",

@@ -482,14 +482,37 @@ def _target_id(target_id: str, names: Mapping[str, str]) -> str:
     return names.get(target_id, target_id)
 
 
+def _domain_words(action: str) -> tuple[dict[str, Mapping[str, object]], Mapping[str, object]]:
+    """The wording maps the changes of `action` are written with: by key, for the values; and for keys that are
+    themselves codes (a comparison's sources). The same maps the case page and the resident's pages use."""
+    # Imported here: these services record audit entries through this module.
+    from portal.services import decisions, endings, service_records, verifications
+
+    by_key: dict[str, Mapping[str, object]] = {
+        "kind": service_records.KIND_LABELS,
+        "channel": service_records.CHANNEL_LABELS,
+        "result": service_records.RESULT_LABELS,
+        "outcome": verifications.OUTCOME_LABELS,
+        "commitment": decisions.COMMITMENT_OUTCOMES,
+        "reason": decisions.REJECTION_REASONS if action == "case.decide" else endings.REASON_LABELS,
+    }
+    if action == "case.compare":  # source: outcome
+        return dict.fromkeys(verifications.SOURCE_LABELS, verifications.OUTCOME_LABELS), verifications.SOURCE_LABELS
+    return by_key, {}
+
+
 def readable(entry: AuditEntry, areas: Mapping[str, str] | None = None) -> Line:
     """What an entry says, in the reader's language; an unknown code is shown as it is. `areas` gives
     service areas their names (a queue viewed, an area filter)."""
     names = areas or {}
+    values_by_key, key_words = _domain_words(entry.action)
 
     def text(key: str, value: Any) -> str:
         if key in ("county", "area", "from", "to") and isinstance(value, str) and value in names:
             return names[value]
+        words = values_by_key.get(key)
+        if words is not None and isinstance(value, str) and value in words:
+            return str(words[value])
         return _value_text(value)
 
     return Line(
@@ -499,7 +522,7 @@ def readable(entry: AuditEntry, areas: Mapping[str, str] | None = None) -> Line:
         target=f"{TARGETS.get(entry.target_type, entry.target_type)} {_target_id(entry.target_id, names)}".strip(),
         # An empty value (a filter not used) says nothing: left out.
         changes=[
-            (str(CHANGE_KEYS.get(key, key)), text(key, value))
+            (str(key_words.get(key) or CHANGE_KEYS.get(key, key)), text(key, value))
             for key, value in (entry.changes or {}).items()
             if value not in (None, "", [])
         ],

@@ -564,16 +564,14 @@ def _check_employment(values: Draft, errors: Errors, answers: Mapping[str, Any],
         errors["last_employer"] = REQUIRED["last_employer"]
     raw = values.get("employment_ended_on")
     if raw:
-        try:
-            ended = date.fromisoformat(raw)
-        except ValueError:
+        ended = fields.parse_date(raw)
+        birth = fields.parse_date(answers.get("birth_date"))
+        if ended is None:
             errors["employment_ended_on"] = DATE_INVALID
-        else:
-            birth = answers.get("birth_date")
-            if ended > today:
-                errors["employment_ended_on"] = DATE_IN_FUTURE
-            elif birth and ended <= date.fromisoformat(birth):
-                errors["employment_ended_on"] = DATE_BEFORE_BIRTH
+        elif ended > today:
+            errors["employment_ended_on"] = DATE_IN_FUTURE
+        elif birth is not None and ended <= birth:
+            errors["employment_ended_on"] = DATE_BEFORE_BIRTH
     elif lost_a_job and "employment_ended_on" not in errors:
         errors["employment_ended_on"] = REQUIRED["employment_ended_on"]
 

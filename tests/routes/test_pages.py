@@ -274,3 +274,9 @@ async def test_switching_language_on_the_sign_in_form_keeps_the_number_but_never
     signed_in = await client.post("/account/login", data={**form, "_csrf_token": _token(english)})
     assert signed_in.status_code == 303
     assert signed_in.headers["location"] == "/register"
+
+
+async def test_no_api_schema_is_published(client) -> None:
+    # Litestar would serve its OpenAPI schema and viewers at /schema: a map of every form for nobody's use.
+    for path in ("/schema", "/schema/openapi.json", "/schema/swagger"):
+        assert (await client.get(path)).status_code == 404

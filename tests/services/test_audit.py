@@ -427,6 +427,30 @@ async def test_an_entry_reads_in_words_with_area_names_and_without_empty_filters
     assert (viewed.target, viewed.changes) == ("Queue Chikan District", [("Service area", "Xiashan District")])
 
 
+async def test_the_audit_search_words_codes_as_the_case_page_does(db) -> None:
+    from portal.i18n import current_locale
+
+    contact = await audit.record(
+        db, CHIKAN_CLERK, "case.contact", "registration", "ZJ1",
+        {"day": "2026-11-20", "kind": "tracking", "channel": "phone", "result": "refused_without_reason"},
+    )  # fmt: skip
+    ended = await audit.record(db, CHIKAN_CLERK, "case.end", "registration", "ZJ1", {"reason": "6a"})
+    rejected = await audit.record(db, CHIKAN_CLERK, "case.decide", "registration", "ZJ2", {"reason": "age"})
+    compared = await audit.record(db, CHIKAN_CLERK, "case.compare", "registration", "ZJ3", {"card_base": "mismatch"})
+    token = current_locale.set("en")
+    try:
+        lines = [audit.readable(entry) for entry in (contact, ended, rejected, compared)]
+    finally:
+        current_locale.reset(token)
+    assert lines[0].changes == [
+        ("Day", "2026-11-20"), ("Kind", "Monthly tracking contact"), ("Channel", "Phone"),
+        ("Contact result", "Refused without a good reason"),
+    ]  # fmt: skip
+    assert lines[1].changes == [("Reason", "6a Enrolled in school")]
+    assert lines[2].changes == [("Reason", "Not of working age")]
+    assert lines[3].changes == [("Social security card holders", "Mismatch")]
+
+
 async def test_searching_the_log_is_itself_audited(db) -> None:
     await audit.search(db, CITY_ADMIN, username="chikan_clerk", since=date(2026, 11, 23))
     await db.commit()
