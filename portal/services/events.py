@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.i18n import _, format_date, join_words, punctuation
@@ -124,6 +125,29 @@ async def add(
     session.add(event)
     await session.flush()
     return event
+
+
+async def add_once(
+    session: AsyncSession, registration_id: int, kind: EventKind, actor: str, detail: Mapping[str, Any], *,
+    already: ColumnElement[bool],
+) -> None:  # fmt: skip
+    """Add the event unless the registration has one of this kind for which `already` holds: checked and
+    written in one statement (INSERT … SELECT … WHERE NOT EXISTS), so a repeat adds nothing."""
+    # A declarative class's __table__ is typed as any FromClause; this one is a plain Table.
+    table = cast(sa.Table, RegistrationEvent.__table__)
+    exists = (
+        select(RegistrationEvent.id)
+        .where(RegistrationEvent.registration_id == registration_id, RegistrationEvent.kind == kind, already)
+        .exists()
+    )
+    row = select(
+        sa.literal(registration_id, sa.Integer),
+        sa.literal(utcnow(), table.c.at.type),
+        sa.literal(kind.value, sa.String),
+        sa.literal(actor, sa.String),
+        sa.literal(dict(detail), table.c.detail.type),
+    ).where(~exists)
+    await session.execute(sa.insert(table).from_select(["registration_id", "at", "kind", "actor", "detail"], row))
 
 
 async def since(session: AsyncSession, registration_id: int, seen_event: int) -> list[RegistrationEvent]:

@@ -9,9 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -263,25 +262,10 @@ async def flag_identity_claim(session: AsyncSession, registration_id: int, accou
     await session.execute(
         select(Registration.id).where(Registration.id == registration_id).with_for_update(key_share=True)
     )
-    already = (
-        select(RegistrationEvent.id)
-        .where(
-            RegistrationEvent.registration_id == registration_id,
-            RegistrationEvent.kind == EventKind.IDENTITY_CLAIMED,
-            RegistrationEvent.detail["account_id"].as_integer() == account_id,
-        )
-        .exists()
-    )
-    # A declarative class's __table__ is typed as any FromClause; this one is a plain Table.
-    events = cast(sa.Table, RegistrationEvent.__table__)
-    row = select(
-        sa.literal(registration_id, sa.Integer),
-        sa.literal(utcnow(), events.c.at.type),
-        sa.literal(EventKind.IDENTITY_CLAIMED.value, sa.String),
-        sa.literal("system", sa.String),
-        sa.literal({"account_id": account_id}, events.c.detail.type),
-    ).where(~already)
-    await session.execute(sa.insert(events).from_select(["registration_id", "at", "kind", "actor", "detail"], row))
+    await events.add_once(
+        session, registration_id, EventKind.IDENTITY_CLAIMED, "system", {"account_id": account_id},
+        already=RegistrationEvent.detail["account_id"].as_integer() == account_id,
+    )  # fmt: skip
 
 
 async def check_not_employed(social_insurance: SocialInsurance, answers: Mapping[str, Any]) -> Refusal | None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError
 from portal.models import ProposalState, Registration, RegistrationStatus, StaffRole, StaffUser, StatusProposal
 from portal.services import proposals as proposals_service
 from portal.services.passwords import passwords
-from tests.conftest import post_form
+from tests.conftest import HTMX, post_form
 from tests.residents import PASSWORD, ZHANG_SAN, answer, fill_in, sign_up, submit
 from tests.staffing import STAFF_PASSWORD, create_named_staff, make_case, sign_in_staff
 
@@ -301,10 +301,10 @@ class Walker:
         if not right:
             self.problems.append(f"{response.status_code} not in {locale}: {what}")
 
-    async def post(self, url: str, data: dict[str, str | bytes], what: str = ""):
+    async def post(self, url: str, data: dict[str, str | bytes], what: str = "", headers: dict | None = None):
         locale = self._language()
         body = _encode({**data, "_csrf_token": self.token})
-        response = await self.client.post(url, content=body, headers=FORM_TYPE)
+        response = await self.client.post(url, content=body, headers={**FORM_TYPE, **(headers or {})})
         self._check(response, locale, f"POST {url[:80]} {what}")
         return response
 
@@ -313,14 +313,14 @@ class Walker:
         response = await self.client.get(url)
         self._check(response, locale, f"GET {url[:80]} {what}")
 
-    async def form(self, url: str, good: dict[str, str], reset=None) -> None:
+    async def form(self, url: str, good: dict[str, str], reset=None, headers: dict | None = None) -> None:
         """Each field of the form in turn, with each bad value; `reset` puts the case back after a
         bad value was accepted (a note of "-1" is a note), so that the next one meets the same case."""
         if reset is not None:
             await reset()
         for name in good or {"unexpected": ""}:
             for label, value in _values_for(good.get(name, "")).items():
-                response = await self.post(url, {**good, name: value}, f"{name}={label}")
+                response = await self.post(url, {**good, name: value}, f"{name}={label}", headers)
                 if reset is not None and response.is_redirect:
                     await reset()
 
@@ -375,6 +375,10 @@ async def test_registration_forms_answer_bad_input_without_a_server_error(client
     for step, good in answers.items():
         await walk.form(f"/register/step/{step}", good)
     await walk.form("/register/id-preview", ZHANG_SAN["identity"])
+    # The check of one field as it loses focus (htmx), for a field of each kind, and for names it does not know.
+    for step, field in (("identity", "name"), ("contact", "phone"), ("employment", "employment_ended_on"),
+                        ("skills", "skills"), ("hukou", "no_such_field")):  # fmt: skip
+        await walk.form(f"/register/step/{step}/field", answers[step], headers={**HTMX, "HX-Trigger-Name": field})
     await walk.query("/register/step/identity", ["returning"])
     await walk.form("/register/start", {})
     await walk.form("/register/submit", {})
