@@ -92,26 +92,6 @@ class ServiceRecordForm:
     service_note: str = ""
 
 
-async def _case_page(
-    request: HTMXRequest, db: Db, services: Deps, staff: Staff, number: str, *, section: str | None = None,
-    done: str = "", status_code: int = 200, errors: dict[str, object] | None = None,
-    values: dict[str, Any] | None = None, conflict: list[Any] | None = None,
-) -> Template:  # fmt: skip
-    """The case page; for an htmx request from one of its forms, that form's section and the sections its
-    action changed (out of band)."""
-    view = await case_view.view(db, services.cipher, staff, number)
-    context: dict[str, Any] = {
-        "case": view, "reg": view.registration, "scope": staff, "section": section, "done": done,
-        "errors": errors or {}, "values": values or {}, "conflict": conflict, **_WORDS,
-    }  # fmt: skip
-    if request.htmx and section is not None:
-        # Input errors changed nothing; a conflict, anything: every section is drawn again.
-        changed = () if errors else SECTIONS if conflict is not None else CHANGES.get(section, SECTIONS)
-        also = [name for name in SECTIONS if name in changed and name != section]
-        return page("cases/_update.html", status_code, also=also, **context)
-    return page("cases/case.html", status_code, **context)
-
-
 # What the case page shows stored codes with, and the options of its forms: built once, worded when shown.
 _WORDS: dict[str, Any] = {
     "labels": {
@@ -139,6 +119,26 @@ _WORDS: dict[str, Any] = {
     "results": options(service_records.RESULT_LABELS),
     "describe": verifications.describe,
 }
+
+
+async def _case_page(
+    request: HTMXRequest, db: Db, services: Deps, staff: Staff, number: str, *, section: str | None = None,
+    done: str = "", status_code: int = 200, errors: dict[str, object] | None = None,
+    values: dict[str, Any] | None = None, conflict: list[Any] | None = None,
+) -> Template:  # fmt: skip
+    """The case page; for an htmx request from one of its forms, that form's section and the sections its
+    action changed (out of band)."""
+    view = await case_view.view(db, services.cipher, staff, number)
+    context: dict[str, Any] = {
+        "case": view, "reg": view.registration, "scope": staff, "section": section, "done": done,
+        "errors": errors or {}, "values": values or {}, "conflict": conflict, **_WORDS,
+    }  # fmt: skip
+    if request.htmx and section is not None:
+        # Input errors changed nothing; a conflict, anything: every section is drawn again.
+        changed = () if errors else SECTIONS if conflict is not None else CHANGES.get(section, SECTIONS)
+        also = [name for name in SECTIONS if name in changed and name != section]
+        return page("cases/_update.html", status_code, also=also, **context)
+    return page("cases/case.html", status_code, **context)
 
 
 def _again(section: str) -> Any:
