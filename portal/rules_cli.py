@@ -6,13 +6,19 @@ import argparse
 import json
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from portal.i18n import LOCALES, current_locale
 from portal.rules.eligibility import age_window
 from portal.rules.idnumber import InvalidId, parse_id
 from portal.rules.masking import mask_id, mask_name, mask_phone
 from portal.rules.pension import PensionCategory, pension_age
+from portal.rules.policies import PROFILE_KEYS, ProfileError, evaluate, profile_from, ui_benefit
 from portal.rules.workdays import workdays_after
+
+POLICIES_FILE = Path(__file__).parent / "data" / "policies.json"
 
 
 def _year_month(raw: str) -> tuple[int, int]:
@@ -61,6 +67,23 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
     p.add_argument("--category", choices=["F50", "F55"])
     p.set_defaults(rule_func=eligibility)
+
+    p = sub.add_parser(
+        "policies",
+        help="which of the 13 support policies fit a person, and why (the shipped policy data)",
+        description="The profile is a JSON object; every key is optional. Keys:\n"
+        + "\n".join(f"  {key}: {meaning}" for key, meaning in PROFILE_KEYS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--profile", required=True, metavar="FILE.json")
+    p.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--language", choices=list(LOCALES), default="en", help="of the reasons (default en)")
+    p.set_defaults(rule_func=policies)
+
+    p = sub.add_parser("ui-benefit", help="unemployment insurance benefit (P08): months and monthly amount")
+    p.add_argument("--insured-months", type=int, required=True)
+    p.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.set_defaults(rule_func=ui_benefit_rule)
 
 
 def id_check(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
@@ -114,6 +137,49 @@ def eligibility(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         "from": window.start.isoformat(),
         "until": window.until.isoformat(),
     }
+
+
+def policies(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    try:
+        raw = json.loads(Path(args.profile).read_text(encoding="utf-8"))
+        profile = profile_from(raw, args.on)
+    except (OSError, UnicodeDecodeError) as exc:
+        return 2, {"error": f"cannot read the profile: {exc.__class__.__name__}"}
+    except json.JSONDecodeError as exc:
+        return 2, {"error": f"the profile is not JSON: {exc.msg} at line {exc.lineno}"}
+    except ProfileError as exc:
+        return 2, {"error": str(exc)}
+    token = current_locale.set(args.language)
+    try:
+        outcomes = [
+            evaluate(policy["code"], policy["conditions"], profile, args.on)
+            for policy in json.loads(POLICIES_FILE.read_text(encoding="utf-8"))["policies"]
+        ]
+        listed = [
+            {"code": o.code, "eligible": o.eligible, "reasons": o.reasons, "missing": o.missing} for o in outcomes
+        ]
+    finally:
+        current_locale.reset(token)
+    return 0, {"policies": listed}
+
+
+def ui_benefit_rule(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    if not 0 <= args.insured_months <= 10_000:
+        return 2, {"error": "insured months must be from 0 to 10000"}
+    wage = minimum_wage_on(args.on)
+    if wage is None:
+        return 2, {"error": f"no minimum wage is known on {args.on.isoformat()}"}
+    benefit = ui_benefit(args.insured_months, wage)
+    return 0, {"eligible": benefit.eligible, "months": benefit.months, "monthly_amount": str(benefit.monthly_amount)}
+
+
+def minimum_wage_on(on: date) -> Decimal | None:
+    """The Zhanjiang minimum wage in force on a day, from the local figures the portal ships."""
+    from portal.demo import LOCAL_FIGURES
+
+    known = sorted((valid_from, amount) for key, valid_from, amount, *_ in LOCAL_FIGURES if key == "minimum_wage")
+    in_force = [amount for valid_from, amount in known if valid_from <= on]
+    return in_force[-1] if in_force else None
 
 
 def run(args: argparse.Namespace) -> int:

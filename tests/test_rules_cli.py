@@ -75,3 +75,51 @@ def test_eligibility_defaults_women_to_55_and_ignores_category_for_men(capsys) -
     }
     _, man = run(capsys, "eligibility", "--id", "440802199001010016", "--on", "2026-11-26", "--category", "F50")
     assert man["until"] == "2053-01-01"
+
+
+def test_policies_lists_all_thirteen_with_reasons_and_what_is_missing(capsys, tmp_path) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({
+        "age": 52, "sex": "M", "registration_state": "registered", "registered_on": "2025-11-01",
+        "intentions": ["training"], "months_insured": 70, "involuntary_job_loss": True,
+    }))  # fmt: skip
+    code, out = run(capsys, "policies", "--profile", str(profile), "--on", "2026-11-30")
+    assert code == 0
+    by_code = {p["code"]: p for p in out["policies"]}
+    assert list(by_code) == [f"P{n:02d}" for n in range(1, 14)]
+    assert {c for c, p in by_code.items() if p["eligible"]} == {"P06", "P08", "P11", "P13"}
+    assert by_code["P11"]["reasons"][1].startswith("You meet a category of employment difficulty: older unemployed")
+    assert by_code["P04"]["missing"] == ["This is for people who want to start a business: tell your agency if you do."]
+
+
+def test_policies_refuses_an_unknown_key_with_exit_2(capsys, tmp_path) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"shoe_size": 42}')
+    code, out = run(capsys, "policies", "--profile", str(profile), "--on", "2026-11-30")
+    assert code == 2
+    assert out["error"].startswith("unknown key 'shoe_size'")
+
+
+def test_policies_help_documents_every_profile_key(capsys) -> None:
+    from portal.rules.policies import PROFILE_KEYS
+
+    with pytest.raises(SystemExit):
+        main(["rules", "policies", "--help"])
+    shown = capsys.readouterr().out
+    assert all(f"  {key}: " in shown for key in PROFILE_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("months", "eligible", "benefit_months", "amount"),
+    [("11", False, 0, "0.00"), ("12", True, 12, "1665.00"), ("60", True, 18, "1665.00"), ("120", True, 24, "1665.00")],
+)
+def test_ui_benefit_by_months_insured(capsys, months, eligible, benefit_months, amount) -> None:
+    assert run(capsys, "ui-benefit", "--insured-months", months, "--on", "2026-11-30") == (
+        0, {"eligible": eligible, "months": benefit_months, "monthly_amount": amount},
+    )  # fmt: skip
+
+
+def test_ui_benefit_before_any_known_minimum_wage_says_so(capsys) -> None:
+    code, out = run(capsys, "ui-benefit", "--insured-months", "24", "--on", "2025-02-28")
+    assert code == 2
+    assert out == {"error": "no minimum wage is known on 2025-02-28"}
