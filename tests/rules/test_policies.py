@@ -168,7 +168,7 @@ def test_p11_is_for_registered_people_in_a_difficulty_category_not_yet_certified
         ("F", date(1986, 12, 1), False),
         ("M", date(1976, 11, 30), True),
         ("M", date(1976, 12, 1), False),
-    ],  # fmt: skip
+    ],
 )
 def test_p11_older_is_women_from_40_and_men_from_50(sex: str, birth: date, fits_p11: bool) -> None:
     assert fits("P11", replace(REGISTERED, sex=sex, birth_date=birth)) is fits_p11
