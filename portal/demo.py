@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.adapters.social_insurance import SocialInsurance
 from portal.crypto import Cipher
 from portal.models import LocalFigure, ResidentAccount
-from portal.services import accounts, areas, audit
+from portal.services import accounts, areas, audit, policies
 
 # Local figures with the date they apply from (reference/zhanjiang.md).
 LOCAL_FIGURES = (
@@ -48,7 +48,8 @@ async def load_reference_data(session: AsyncSession) -> dict[str, int]:
     ]
     session.add_all(figures)
     await session.flush()
-    return {"service_areas": added_areas, "local_figures": len(figures)}
+    added_policies = await policies.load_policies(session)
+    return {"service_areas": added_areas, "local_figures": len(figures), "policies": added_policies}
 
 
 async def load_demo_accounts(session: AsyncSession) -> int:

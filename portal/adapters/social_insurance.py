@@ -20,6 +20,8 @@ class EmploymentRecord:
     employer_en: str | None = None
     since: date | None = None
     ended_on: date | None = None
+    # Months of unemployment-insurance contributions on record (P07, P08).
+    insured_months: int = 0
 
 
 NO_RECORD = EmploymentRecord(active=False)
@@ -51,6 +53,7 @@ class SocialInsuranceSimulator:
             employer_en=person.get("employer_en"),
             since=date.fromisoformat(person["since"]) if person.get("since") else None,
             ended_on=date.fromisoformat(person["ended"]) if person.get("ended") else None,
+            insured_months=int(person.get("ui_months", 0)),
         )
 
 

@@ -6,6 +6,7 @@ from portal.models.audit import AuditEntry, AuditSeal
 from portal.models.base import Base
 from portal.models.inbox import InboxMessage, MessageKind
 from portal.models.people import Person
+from portal.models.policies import CreditListing, Policy, PolicyVersion
 from portal.models.proposals import ProposalSource, ProposalState, StatusProposal
 from portal.models.registration import (
     AWAITING_STATUSES,
@@ -45,6 +46,7 @@ __all__ = [
     "Commitment",
     "CommitmentOutcome",
     "CommitmentText",
+    "CreditListing",
     "Difficulty",
     "Education",
     "EventKind",
@@ -54,6 +56,8 @@ __all__ = [
     "MessageKind",
     "OutboxMessage",
     "Person",
+    "Policy",
+    "PolicyVersion",
     "ProposalSource",
     "ProposalState",
     "Registration",

@@ -14,6 +14,7 @@ from portal.routes import (
     cases,
     inbox,
     pages,
+    policies,
     proposals,
     queue,
     registration,
@@ -29,6 +30,7 @@ ROUTES = [
     *registration.HANDLERS,
     *proposals.RESIDENT_HANDLERS,
     *inbox.HANDLERS,
+    *policies.PUBLIC_HANDLERS,
     *status.HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
@@ -41,7 +43,7 @@ def staff_router(*middleware: Any) -> Router:
     city administrator (403 for anyone else)."""
     administration = Router(
         path="/",
-        route_handlers=[*audit.HANDLERS, *staff_accounts.HANDLERS],
+        route_handlers=[*audit.HANDLERS, *staff_accounts.HANDLERS, *policies.ADMIN_HANDLERS],
         dependencies={"staff": Provide(admin_scope)},
     )
     return Router(

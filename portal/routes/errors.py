@@ -84,7 +84,8 @@ def shows_form_again(render: FormPage) -> Callable[[FormPage], FormPage]:
 
 
 async def _typed_values(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    form = await request.form()  # already read by the handler: Litestar keeps the parsed form
+    # A form sent with GET (a search, the anonymous policy check) has its values in the query.
+    form = request.query_params if request.method == "GET" else await request.form()  # Litestar keeps the form
     values: dict[str, Any] = {}
     for name in form:
         if any(word in name for word in _NEVER_SHOWN_AGAIN):

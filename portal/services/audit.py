@@ -398,6 +398,7 @@ ACTIONS: dict[str, object] = {
     "staff.reactivate": _l("Reactivated a staff account"),
     "staff.set_password": _l("Set a new password for a staff account"),
     "jobs.run_due": _l("Ran the scheduled checks"),
+    "policy.edit": _l("Changed a support policy"),
 }
 SYSTEM_ROLE = _l("The portal itself")
 TARGETS: dict[str, object] = {
@@ -408,6 +409,7 @@ TARGETS: dict[str, object] = {
     "staff": _l("Staff account"),
     "audit": _l("Audit log"),
     "jobs": _l("Scheduled checks"),
+    "policy": _l("Support policy"),
 }
 CHANGE_KEYS: dict[str, object] = {
     "status": _l("Status"),
@@ -435,6 +437,8 @@ CHANGE_KEYS: dict[str, object] = {
     "target": _l("Target"),
     "county": _l("Service area"),
     "due": _l("Deadline"),
+    "version": _l("Version"),
+    "changed": _l("What changed"),
 }
 
 

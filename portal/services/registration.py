@@ -479,5 +479,20 @@ async def application_of(session: AsyncSession, account_id: int, number: str) ->
     )
 
 
+async def latest_of(session: AsyncSession, account_id: int) -> Registration | None:
+    """The account's open registration, or else its latest, with its person and typed answers loaded."""
+    return await session.scalar(
+        select(Registration)
+        .where(Registration.account_id == account_id)
+        .options(
+            selectinload(Registration.person),
+            selectinload(Registration.difficulty_rows),
+            selectinload(Registration.service_wanted_rows),
+        )
+        .order_by(Registration.status.in_(OPEN_STATUSES).desc(), Registration.accepted_at.desc())
+        .limit(1)
+    )
+
+
 async def status_of(session: AsyncSession, registration_id: int) -> Registration | None:
     return await session.get(Registration, registration_id)

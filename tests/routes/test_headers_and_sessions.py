@@ -15,7 +15,10 @@ from tests.conftest import post_form
 from tests.residents import PASSWORD, sign_up
 from tests.staffing import STAFF_PASSWORD, create_named_staff, sign_in_staff
 
-PUBLIC_PAGES = ("/", "/agencies", "/account/login", "/account/sign-up", "/account/reset", "/register", "/staff/login")
+PUBLIC_PAGES = (
+    "/", "/agencies", "/account/login", "/account/sign-up", "/account/reset", "/register", "/staff/login", "/policies",
+    "/policies/P08", "/policies/check?age=50",
+)  # fmt: skip
 
 
 def _token(page: httpx.Response) -> str:

@@ -26,6 +26,8 @@ GET_PAGES = {
     "/staff/audit": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/account": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+    "/staff/policies": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
+    "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
 }  # fmt: skip
 POST_ACTIONS = {
     "compare": {
@@ -74,6 +76,8 @@ OTHER_POSTS = {
     | {"city_admin": 303, "resident": 303, "anonymous": 303},
     "/staff/users/xiashan.clerk/password": dict.fromkeys(USERS[:6], 403)
     | {"city_admin": 303, "resident": 303, "anonymous": 303},
+    # The form below is not a policy: for the administrator, it comes back with its errors.
+    "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/confirm": dict.fromkeys(USERS[:6], 404)
     | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/dismiss": dict.fromkeys(USERS[:6], 404)
