@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pyotp
+from sqlalchemy import select
 
 from portal.models import (
     Registration,
@@ -71,7 +72,7 @@ async def sign_in_staff(client: httpx.AsyncClient, who: str) -> None:
 
 async def make_case(
     db: Any, services: Any, *, county: str = "440802", missing: list[str] | None = None, phone: str = "13300000001",
-    id_number: str | None = None, name: str = "张三", compared: bool = True,
+    id_number: str | None = None, name: str = "张三", compared: bool = True, difficulties: list[str] | None = None,
 ) -> Registration:  # fmt: skip
     """An application submitted through the registration service, as a resident would.
 
@@ -89,6 +90,7 @@ async def make_case(
     person["papers"] = {"missing_papers": missing or ["none"]}
     person["commitment"] = {"signed_name": name, "agree": ["yes"]}
     person["pension"] = {"pension_category": "F55"}
+    person["needs"] = {**person["needs"], "difficulties": difficulties or []}
     await reg.start(db, services.cipher, account.id, phone)
     while (step := reg.next_step(STEPS, await reg.get_answers(db, services.cipher, account.id))) is not None:
         outcome = await reg.save_step(
@@ -132,3 +134,22 @@ async def registered_case(db: Any, services: Any, reviewer: Scope, **kwargs: Any
     )
     await db.commit()
     return registration
+
+
+async def registered_over_http(client: httpx.AsyncClient, services: Any, db: Any, phone: str) -> str:
+    """A resident who signs up and applies over HTTP as ZHANG_SAN (to 霞山, wanting training), whom a 霞山
+    reviewer then registers (named staff needed); the registration's number."""
+    from portal.models import StaffUser
+    from tests.residents import fill_in, sign_up, submit
+
+    await sign_up(client, services, phone)
+    await fill_in(client, ZHANG_SAN)
+    number: str = (await submit(client)).headers["location"].rsplit("/", 1)[1]
+    registration = await db.scalar(select(Registration).where(Registration.number == number))
+    db.add(Verification(registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
+                        outcome=VerificationOutcome.MATCH, detail={}))  # fmt: skip
+    await db.commit()
+    reviewer = scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == "xiashan.reviewer")))
+    await decisions.decide(db, services.sms, reviewer, number, Lock(registration.version, 0), outcome="register")
+    await db.commit()
+    return number

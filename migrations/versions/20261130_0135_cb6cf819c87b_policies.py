@@ -67,6 +67,8 @@ def upgrade() -> None:
     sa.Column('is_sample', sa.Boolean(), nullable=False),
     sa.Column('conditions', sa.JSON(), nullable=False),
     sa.Column('amounts', sa.JSON(), nullable=False),
+    sa.Column('questions', sa.JSON(), nullable=False),
+    sa.Column('papers', sa.JSON(), nullable=False),
     sa.Column('created_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('change_note', sa.Text(), server_default='', nullable=False),

@@ -7,6 +7,12 @@ from portal.models.base import Base
 from portal.models.inbox import InboxMessage, MessageKind
 from portal.models.people import Person
 from portal.models.policies import CreditListing, Policy, PolicyVersion
+from portal.models.policy_applications import (
+    AWAITING_APPLICATION,
+    Grant,
+    PolicyApplication,
+    PolicyApplicationStatus,
+)
 from portal.models.proposals import ProposalSource, ProposalState, StatusProposal
 from portal.models.registration import (
     AWAITING_STATUSES,
@@ -34,6 +40,7 @@ from portal.models.staff import StaffRole, StaffUser
 from portal.models.verifications import Verification, VerificationOutcome, VerificationSource
 
 __all__ = [
+    "AWAITING_APPLICATION",
     "AWAITING_STATUSES",
     "ENDED_STATUSES",
     "JOB_LOSS_CATEGORIES",
@@ -50,6 +57,7 @@ __all__ = [
     "Difficulty",
     "Education",
     "EventKind",
+    "Grant",
     "InboxMessage",
     "InsuredBefore",
     "LocalFigure",
@@ -57,6 +65,8 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Policy",
+    "PolicyApplication",
+    "PolicyApplicationStatus",
     "PolicyVersion",
     "ProposalSource",
     "ProposalState",

@@ -19,6 +19,8 @@ class MessageKind(enum.StrEnum):
     ENDED_EXITED = "ended_exited"
     TRANSFERRED = "transferred"
     REVERSED = "reversed"
+    POLICY_APPROVED = "policy_approved"
+    POLICY_REJECTED = "policy_rejected"
 
 
 class InboxMessage(Base):

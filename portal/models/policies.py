@@ -56,6 +56,10 @@ class PolicyVersion(Base):
     conditions: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
     # What it gives: [{amount, per, label_zh, label_en, basis, valid_from}].
     amounts: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    # What an application asks beyond the registration ([{name, kind, label_zh, label_en}], name a profile key the
+    # rules read), and the papers it may need ([{code, label_zh, label_en}]).
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    papers: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     change_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")

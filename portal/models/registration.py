@@ -286,12 +286,21 @@ class CommitmentOutcome(enum.StrEnum):
 
 
 class Commitment(Base):
-    """A signed credit commitment: which text, its hash, the typed name, when, and what was missing."""
+    """A signed credit commitment: which text, its hash, the typed name, when, and what was missing; for an
+    unemployment registration or for a policy application (one of the two)."""
 
     __tablename__ = "commitments"
+    __table_args__ = (
+        sa.CheckConstraint("(registration_id IS NULL) <> (policy_application_id IS NULL)", name="one_application"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), unique=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    policy_application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("policy_applications.id", ondelete="CASCADE"), unique=True
+    )
     text_id: Mapped[int] = mapped_column(sa.ForeignKey("commitment_texts.id"))
     text_sha256: Mapped[str] = mapped_column(sa.String(64))
     signed_name: Mapped[str] = mapped_column(sa.String(60))
@@ -299,5 +308,5 @@ class Commitment(Base):
     missing_items: Mapped[list[str]] = mapped_column(sa.JSON)
     outcome: Mapped[CommitmentOutcome | None] = mapped_column(enum_column(CommitmentOutcome))
 
-    registration: Mapped[Registration] = relationship(back_populates="commitment", lazy="raise")
+    registration: Mapped[Registration | None] = relationship(back_populates="commitment", lazy="raise")
     text: Mapped[CommitmentText] = relationship(lazy="raise")

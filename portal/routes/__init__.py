@@ -15,6 +15,7 @@ from portal.routes import (
     inbox,
     pages,
     policies,
+    policy_applications,
     proposals,
     queue,
     registration,
@@ -31,6 +32,7 @@ ROUTES = [
     *proposals.RESIDENT_HANDLERS,
     *inbox.HANDLERS,
     *policies.PUBLIC_HANDLERS,
+    *policy_applications.RESIDENT_HANDLERS,
     *status.HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
@@ -53,6 +55,7 @@ def staff_router(*middleware: Any) -> Router:
             *queue.HANDLERS,
             *cases.HANDLERS,
             *proposals.STAFF_HANDLERS,
+            *policy_applications.STAFF_HANDLERS,
             administration,
         ],
         dependencies={"staff": Provide(staff_scope)},

@@ -13,7 +13,7 @@ from portal.services import inbox
 async def inbox_page(db: Db, account: Account) -> Template:
     messages = await inbox.messages(db, account.id)
     await inbox.mark_read(db, account.id)
-    return page("inbox/inbox.html", messages=[(m, inbox.text_of(m)) for m in messages])
+    return page("inbox/inbox.html", messages=[(m, inbox.text_of(m), inbox.link_of(m)) for m in messages])
 
 
 @get("/account/inbox/count", name="inbox_count")

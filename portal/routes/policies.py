@@ -15,7 +15,7 @@ from portal.clock import local_today
 from portal.i18n import _l
 from portal.routes._common import Account, Db, Deps, Staff, page, read_form, see_other, signed_in
 from portal.routes.errors import FormFailure, shows_form_again
-from portal.services import policies
+from portal.services import policies, policy_applications
 from portal.services.fields import options
 from portal.services.registration_form import DIFFICULTY_LABELS
 
@@ -116,7 +116,11 @@ async def policy_page(request: Request[Any, Any, Any], db: Db, services: Deps, c
 @get("/account/policies", name="my_policies")
 async def my_policies(db: Db, services: Deps, account: Account) -> Template:
     mine = await policies.resident_checklist(db, services.cipher, services.social_insurance, account.id)
-    return page("policies/mine.html", account=account, checklist=mine)
+    return page(
+        "policies/mine.html", account=account, checklist=mine,
+        applications=await policy_applications.of_account(db, account.id),
+        status_labels=policy_applications.STATUS_LABELS,
+    )  # fmt: skip
 
 
 # ---- city administrators ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from portal import i18n
 from portal.clock import local_today
 from portal.routes._common import Account, Db, Deps, form_dict, page, see_other, signed_in
-from portal.services import areas, receipts
+from portal.services import areas, commitments, receipts
 from portal.services import registration as reg
 from portal.services.errors import NotFound
 from portal.services.fields import labels_of
@@ -52,7 +52,7 @@ def _step_page(
     context: dict[str, Any] = {}
     step = tailor(step, answers)
     if step.key == "commitment":
-        context["commitment_text"] = reg.commitment_text(i18n.current_locale.get())
+        context["commitment_text"] = commitments.text("registration", i18n.current_locale.get())
         context["missing_labels"] = labels_of(PAPER_LABELS, answers.get("missing_papers") or [])
     return page(
         "registration/step.html",

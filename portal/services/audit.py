@@ -399,6 +399,9 @@ ACTIONS: dict[str, object] = {
     "staff.set_password": _l("Set a new password for a staff account"),
     "jobs.run_due": _l("Ran the scheduled checks"),
     "policy.edit": _l("Changed a support policy"),
+    "policy_applications.view": _l("Opened the policy applications"),
+    "policy_application.view": _l("Opened a policy application"),
+    "policy_application.decide": _l("Decided a policy application"),
 }
 SYSTEM_ROLE = _l("The portal itself")
 TARGETS: dict[str, object] = {
@@ -410,6 +413,8 @@ TARGETS: dict[str, object] = {
     "audit": _l("Audit log"),
     "jobs": _l("Scheduled checks"),
     "policy": _l("Support policy"),
+    "policy_application": _l("Policy application"),
+    "policy_applications": _l("Policy applications"),
 }
 CHANGE_KEYS: dict[str, object] = {
     "status": _l("Status"),
@@ -438,6 +443,8 @@ CHANGE_KEYS: dict[str, object] = {
     "county": _l("Service area"),
     "due": _l("Deadline"),
     "version": _l("Version"),
+    "policy": _l("Support policy"),
+    "amount": _l("Amount"),
     "changed": _l("What changed"),
 }
 
@@ -490,7 +497,7 @@ def _domain_words(action: str) -> tuple[dict[str, Mapping[str, object]], Mapping
     """The wording maps the changes of `action` are written with: by key, for the values; and for keys that are
     themselves codes (a comparison's sources). The same maps the case page and the resident's pages use."""
     # Imported here: these services record audit entries through this module.
-    from portal.services import decisions, endings, service_records, verifications
+    from portal.services import decisions, endings, policy_applications, service_records, verifications
 
     by_key: dict[str, Mapping[str, object]] = {
         "kind": service_records.KIND_LABELS,
@@ -498,7 +505,13 @@ def _domain_words(action: str) -> tuple[dict[str, Mapping[str, object]], Mapping
         "result": service_records.RESULT_LABELS,
         "outcome": verifications.OUTCOME_LABELS,
         "commitment": decisions.COMMITMENT_OUTCOMES,
-        "reason": decisions.REJECTION_REASONS if action == "case.decide" else endings.REASON_LABELS,
+        "reason": (
+            decisions.REJECTION_REASONS
+            if action == "case.decide"
+            else policy_applications.REJECTION_REASONS
+            if action == "policy_application.decide"
+            else endings.REASON_LABELS
+        ),
     }
     if action == "case.compare":  # source: outcome
         return dict.fromkeys(verifications.SOURCE_LABELS, verifications.OUTCOME_LABELS), verifications.SOURCE_LABELS

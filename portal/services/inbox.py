@@ -18,12 +18,22 @@ from portal.models.base import utcnow
 PAGE_SIZE = 50
 
 
+def _registration_link(params: Mapping[str, Any]) -> str:
+    return f"/account/applications/{params['number']}"
+
+
+def _policy_application_link(params: Mapping[str, Any]) -> str:
+    return f"/account/policy-applications/{params['number']}"
+
+
 @dataclass(frozen=True)
 class MessageWording:
     # In the reader's language, from the message's params (which always hold the application's number).
     inbox: Callable[[Mapping[str, Any]], str]
     # Texts go out in Chinese: SMS templates are registered with the carrier in one language.
     sms: str
+    # Where the message's "see it" link goes.
+    link: Callable[[Mapping[str, Any]], str] = _registration_link
 
 
 # One entry per kind: adding a kind of message touches this map (and the enum) only.
@@ -57,12 +67,28 @@ MESSAGES: dict[MessageKind, MessageWording] = {
         lambda p: _("Your registration %(number)s is open again.", number=p["number"]),
         "【湛江就业服务】您的失业登记（{number}）已恢复为登记状态。",
     ),
-}
+    MessageKind.POLICY_APPROVED: MessageWording(
+        lambda p: _("Your application %(number)s for policy %(policy)s is approved.", number=p["number"],
+                    policy=p.get("policy", "")),
+        "【湛江就业服务】您的扶持政策申请（{number}）已核准，请登录查看金额和期限。",
+        _policy_application_link,
+    ),
+    MessageKind.POLICY_REJECTED: MessageWording(
+        lambda p: _("Your application %(number)s for policy %(policy)s is not approved. See why.",
+                    number=p["number"], policy=p.get("policy", "")),
+        "【湛江就业服务】您的扶持政策申请（{number}）未予核准。原因请登录查看。",
+        _policy_application_link,
+    ),
+}  # fmt: skip
 
 
 def text_of(message: InboxMessage) -> str:
     """A message in the reader's language."""
     return MESSAGES[message.kind].inbox(message.params)
+
+
+def link_of(message: InboxMessage) -> str:
+    return MESSAGES[message.kind].link(message.params)
 
 
 async def tell(
@@ -75,7 +101,7 @@ async def tell(
         session.add(
             InboxMessage(account_id=registration.account_id, registration_id=registration.id, kind=kind, params=params)
         )
-    await sms.send(session, registration.phone, MESSAGES[kind].sms.format(number=registration.number))
+    await sms.send(session, registration.phone, MESSAGES[kind].sms.format(number=params["number"]))
     await session.flush()
 
 

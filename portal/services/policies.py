@@ -24,6 +24,7 @@ from portal.models import (
     JOB_LOSS_CATEGORIES,
     CreditListing,
     Difficulty,
+    Grant,
     Policy,
     PolicyVersion,
     Registration,
@@ -157,7 +158,7 @@ async def load_policies(session: AsyncSession, path: Path = POLICIES_FILE) -> in
 
 _CONTENT_KEYS = (
     "kind", "situations", "title_zh", "title_en", "who_zh", "who_en", "gives_zh", "gives_en", "how_zh", "how_en",
-    "where_zh", "where_en", "legal_basis", "is_sample", "conditions", "amounts",
+    "where_zh", "where_en", "legal_basis", "is_sample", "conditions", "amounts", "questions", "papers",
 )  # fmt: skip
 
 
@@ -192,6 +193,15 @@ async def profile_of(
             (CreditListing.until.is_(None)) | (CreditListing.until >= today),
         )
     )
+    granted = {
+        code: (period_from, period_to)
+        for code, period_from, period_to in (
+            await session.execute(
+                select(Grant.policy_code, Grant.period_from, Grant.period_to).where(Grant.person_id == person.id)
+            )
+        ).all()
+    }
+    ui_period = granted.get("P08")
     return Profile(
         birth_date=person.birth_date,
         sex=person.sex,
@@ -202,6 +212,10 @@ async def profile_of(
         involuntary_job_loss=answers.unemployment_category in _INVOLUNTARY,
         difficulty_categories=frozenset(_CATEGORY_OF[d] for d in answers.difficulties),
         credit_listed=bool(listed),
+        # What was granted: P11 is the certification itself, P08 the benefit, while its period runs.
+        policies_taken=frozenset(granted),
+        difficulty_certified="P11" in granted,
+        receiving_ui_benefit=ui_period is not None and ui_period[0] <= today <= ui_period[1],
     )
 
 
@@ -371,8 +385,9 @@ async def edit(session: AsyncSession, admin: Scope, code: str, based_on: int, ch
     content = {name: change.texts[name].strip() for name in TEXT_FIELDS}
     new = PolicyVersion(
         policy_code=code, version=based_on + 1, kind=current.kind, situations=current.situations,
-        amounts=current.amounts, valid_from=valid_from, valid_to=valid_to, is_sample=change.is_sample,
-        conditions=conditions, created_by=admin.staff_id, change_note=change.change_note.strip(), **content,
+        amounts=current.amounts, questions=current.questions, papers=current.papers, valid_from=valid_from,
+        valid_to=valid_to, is_sample=change.is_sample, conditions=conditions, created_by=admin.staff_id,
+        change_note=change.change_note.strip(), **content,
     )  # fmt: skip
     session.add(new)
     await session.flush()

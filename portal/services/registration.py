@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +21,6 @@ from portal.i18n import _l
 from portal.models import (
     OPEN_STATUSES,
     Commitment,
-    CommitmentText,
     EventKind,
     Person,
     Registration,
@@ -34,7 +31,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules.eligibility import PENSION_AGE_REACHED, age_window
 from portal.rules.pension import PensionCategory
-from portal.services import events
+from portal.services import commitments, events
 from portal.services.answers import columns_from
 from portal.services.calendar import deadline_after
 from portal.services.registration_form import (
@@ -59,8 +56,6 @@ STATUS_LABELS: dict[str, object] = {
 }
 DEFERRAL_WORKING_DAYS = 7  # §5.1 of the notice
 DECISION_WORKING_DAYS = 3  # 人社厅发〔2020〕79号: a complete application is decided within 3 working days
-COMMITMENT_VERSION = "v1"
-DATA_DIR = Path(__file__).parent.parent / "data"
 DONE = "_done"
 
 
@@ -316,23 +311,6 @@ async def _check_after(
 # ---- submission -----------------------------------------------------------------------------
 
 
-def commitment_text(language: str) -> str:
-    lang = language if language in ("zh_CN", "en") else "zh_CN"
-    return (DATA_DIR / f"commitment_{COMMITMENT_VERSION}.{lang}.txt").read_text(encoding="utf-8")
-
-
-async def _commitment_text_row(session: AsyncSession, language: str) -> CommitmentText:
-    """The exact text shown, stored once per version and language and found again by its hash."""
-    body = commitment_text(language)
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    row = await session.scalar(select(CommitmentText).where(CommitmentText.sha256 == digest))
-    if row is None:
-        row = CommitmentText(version=COMMITMENT_VERSION, language=language, body=body, sha256=digest)
-        session.add(row)
-        await session.flush()
-    return row
-
-
 async def _new_number(session: AsyncSession, today: date) -> str:
     # Random rather than sequential, so numbers say nothing about how many others applied.
     while True:
@@ -428,7 +406,7 @@ async def submit(
 
     timeline = [events.new(registration.id, EventKind.SUBMITTED, "resident", at=now)]
     if deferred:
-        text = await _commitment_text_row(session, language)
+        text = await commitments.text_row(session, "registration", language)
         session.add(
             Commitment(
                 registration_id=registration.id,

@@ -11,39 +11,16 @@ from portal.models import (
     ProposalState,
     Registration,
     RegistrationStatus,
-    StaffUser,
     StatusProposal,
-    Verification,
-    VerificationOutcome,
-    VerificationSource,
 )
-from portal.services import decisions
-from portal.services.cases import Lock
-from portal.services.staff import scope_of
 from tests.conftest import post_form
-from tests.residents import ZHANG_SAN, fill_in, sign_up, submit
-from tests.staffing import sign_in_staff
-
-
-async def _registered_resident(client, services, db) -> str:
-    """A resident who applied over HTTP (to 霞山) and whom a 霞山 reviewer registered."""
-    await sign_up(client, services, "13800000071")
-    await fill_in(client, ZHANG_SAN)
-    number = (await submit(client)).headers["location"].rsplit("/", 1)[1]
-    reviewer = scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == "xiashan.reviewer")))
-    registration = await db.scalar(select(Registration).where(Registration.number == number))
-    db.add(Verification(registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
-                        outcome=VerificationOutcome.MATCH, detail={"note": "visited"}))  # fmt: skip
-    await db.commit()
-    await decisions.decide(db, services.sms, reviewer, number, Lock(registration.version, 0), outcome="register")
-    await db.commit()
-    return number
+from tests.staffing import registered_over_http, sign_in_staff
 
 
 async def test_a_resident_reports_work_and_a_clerk_confirms_it(app, client, services, db, named_staff) -> None:
     import httpx
 
-    number = await _registered_resident(client, services, db)
+    number = await registered_over_http(client, services, db, "13800000091")
     page = f"/account/applications/{number}"
     report = {"kind": "hired", "detail": "湛江某物流公司", "started": date.today().isoformat()}
     reported = await post_form(client, f"{page}/report-work", report, page=page)
@@ -72,7 +49,7 @@ async def test_a_resident_reports_work_and_a_clerk_confirms_it(app, client, serv
 async def test_a_dismissal_needs_a_reason_said_beside_that_proposals_field(
     app, client, services, db, named_staff
 ) -> None:
-    number = await _registered_resident(client, services, db)
+    number = await registered_over_http(client, services, db, "13800000091")
     await post_form(
         client, f"/account/applications/{number}/report-work",
         {"kind": "income", "detail": "每月3000元", "started": date.today().isoformat()},

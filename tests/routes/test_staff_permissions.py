@@ -26,6 +26,7 @@ GET_PAGES = {
     "/staff/audit": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/account": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+    "/staff/policy-applications": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/policies": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
 }  # fmt: skip
@@ -78,6 +79,8 @@ OTHER_POSTS = {
     | {"city_admin": 303, "resident": 303, "anonymous": 303},
     # The form below is not a policy: for the administrator, it comes back with its errors.
     "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
+    "/staff/policy-applications/ZP20260101000000/decide": dict.fromkeys(USERS[:6], 403)
+    | {"chikan_reviewer": 404, "xiashan_reviewer": 404, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/confirm": dict.fromkeys(USERS[:6], 404)
     | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/dismiss": dict.fromkeys(USERS[:6], 404)
