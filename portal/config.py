@@ -132,6 +132,10 @@ class Settings:
     secure_cookies: bool
     jobs_every_minutes: int
     log_level: str
+    # Working days staff have to give a first answer to a service request (§4.3), and requests one account
+    # may file in a day.
+    request_answer_days: int = 1
+    requests_per_day: int = 10
     # argon2id's cost: `strong` (the default, and the only one production takes) or `fast` for test suites.
     password_hash_profile: str = STRONG_HASHING
 
@@ -207,4 +211,6 @@ class Settings:
             log_level=log_level,
             jobs_every_minutes=_int("JOBS_EVERY_MINUTES", env.get("JOBS_EVERY_MINUTES", "0")),
             password_hash_profile=password_hash_profile,
+            request_answer_days=_int("REQUEST_ANSWER_DAYS", env.get("REQUEST_ANSWER_DAYS", "1"), minimum=1),
+            requests_per_day=_int("REQUESTS_PER_DAY", env.get("REQUESTS_PER_DAY", "10"), minimum=1),
         )

@@ -36,6 +36,13 @@ from portal.models.registration import (
     UnemploymentCategory,
 )
 from portal.models.service_records import ServiceChannel, ServiceKind, ServiceRecord, ServiceResult
+from portal.models.service_requests import (
+    RequestChannel,
+    RequestKind,
+    RequestMessage,
+    RequestStatus,
+    ServiceRequest,
+)
 from portal.models.staff import StaffRole, StaffUser
 from portal.models.verifications import Verification, VerificationOutcome, VerificationSource
 
@@ -76,11 +83,16 @@ __all__ = [
     "RegistrationEvent",
     "RegistrationServiceWanted",
     "RegistrationStatus",
+    "RequestChannel",
+    "RequestKind",
+    "RequestMessage",
+    "RequestStatus",
     "ResidentAccount",
     "ServiceArea",
     "ServiceChannel",
     "ServiceKind",
     "ServiceRecord",
+    "ServiceRequest",
     "ServiceResult",
     "ServiceWanted",
     "SmsCode",

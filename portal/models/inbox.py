@@ -21,6 +21,7 @@ class MessageKind(enum.StrEnum):
     REVERSED = "reversed"
     POLICY_APPROVED = "policy_approved"
     POLICY_REJECTED = "policy_rejected"
+    REQUEST_ANSWERED = "request_answered"
 
 
 class InboxMessage(Base):

@@ -19,6 +19,7 @@ from portal.routes import (
     proposals,
     queue,
     registration,
+    service_requests,
     staff_accounts,
     staff_sign_in,
     status,
@@ -33,6 +34,7 @@ ROUTES = [
     *inbox.HANDLERS,
     *policies.PUBLIC_HANDLERS,
     *policy_applications.RESIDENT_HANDLERS,
+    *service_requests.RESIDENT_HANDLERS,
     *status.HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
@@ -56,6 +58,7 @@ def staff_router(*middleware: Any) -> Router:
             *cases.HANDLERS,
             *proposals.STAFF_HANDLERS,
             *policy_applications.STAFF_HANDLERS,
+            *service_requests.STAFF_HANDLERS,
             administration,
         ],
         dependencies={"staff": Provide(staff_scope)},

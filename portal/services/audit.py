@@ -402,6 +402,10 @@ ACTIONS: dict[str, object] = {
     "policy_applications.view": _l("Opened the policy applications"),
     "policy_application.view": _l("Opened a policy application"),
     "policy_application.decide": _l("Decided a policy application"),
+    "service_requests.view": _l("Opened the service requests"),
+    "service_request.view": _l("Opened a service request"),
+    "service_request.answer": _l("Answered a service request"),
+    "service_request.record": _l("Recorded a request taken on 12333"),
 }
 SYSTEM_ROLE = _l("The portal itself")
 TARGETS: dict[str, object] = {
@@ -415,6 +419,8 @@ TARGETS: dict[str, object] = {
     "policy": _l("Support policy"),
     "policy_application": _l("Policy application"),
     "policy_applications": _l("Policy applications"),
+    "service_request": _l("Service request"),
+    "service_requests": _l("Service requests"),
 }
 CHANGE_KEYS: dict[str, object] = {
     "status": _l("Status"),
@@ -446,6 +452,9 @@ CHANGE_KEYS: dict[str, object] = {
     "policy": _l("Support policy"),
     "amount": _l("Amount"),
     "changed": _l("What changed"),
+    "close": _l("Closed"),
+    "recorded_as": _l("Recorded as a service"),
+    "registration": _l("Registration"),
 }
 
 
@@ -497,12 +506,20 @@ def _domain_words(action: str) -> tuple[dict[str, Mapping[str, object]], Mapping
     """The wording maps the changes of `action` are written with: by key, for the values; and for keys that are
     themselves codes (a comparison's sources). The same maps the case page and the resident's pages use."""
     # Imported here: these services record audit entries through this module.
-    from portal.services import decisions, endings, policy_applications, service_records, verifications
+    from portal.services import (
+        decisions,
+        endings,
+        policy_applications,
+        service_records,
+        service_requests,
+        verifications,
+    )
 
     by_key: dict[str, Mapping[str, object]] = {
-        "kind": service_records.KIND_LABELS,
+        "kind": service_requests.KIND_LABELS if action.startswith("service_request") else service_records.KIND_LABELS,
         "channel": service_records.CHANNEL_LABELS,
         "result": service_records.RESULT_LABELS,
+        "recorded_as": service_records.KIND_LABELS,
         "outcome": verifications.OUTCOME_LABELS,
         "commitment": decisions.COMMITMENT_OUTCOMES,
         "reason": (

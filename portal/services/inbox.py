@@ -26,6 +26,10 @@ def _policy_application_link(params: Mapping[str, Any]) -> str:
     return f"/account/policy-applications/{params['number']}"
 
 
+def _service_request_link(params: Mapping[str, Any]) -> str:
+    return f"/account/service-requests/{params['number']}"
+
+
 @dataclass(frozen=True)
 class MessageWording:
     # In the reader's language, from the message's params (which always hold the application's number).
@@ -78,6 +82,11 @@ MESSAGES: dict[MessageKind, MessageWording] = {
                     number=p["number"], policy=p.get("policy", "")),
         "【湛江就业服务】您的扶持政策申请（{number}）未予核准。原因请登录查看。",
         _policy_application_link,
+    ),
+    MessageKind.REQUEST_ANSWERED: MessageWording(
+        lambda p: _("Your agency answered your request %(number)s.", number=p["number"]),
+        "【湛江就业服务】经办机构已答复您的服务需求（{number}），请登录查看。",
+        _service_request_link,
     ),
 }  # fmt: skip
 

@@ -68,16 +68,28 @@ async def record(
     registration = await cases.find(session, scope, number)
     if registration.status is not RegistrationStatus.REGISTERED:
         raise Conflict()
-    service_record = ServiceRecord(
-        registration_id=registration.id, day=when, kind=ServiceKind(kind), channel=ServiceChannel(channel),
-        result=ServiceResult(result), note=note.strip(), staff_id=scope.staff_id,
+    service_record = await add(
+        session, registration.id, when, ServiceKind(kind), ServiceChannel(channel), ServiceResult(result),
+        note.strip(), scope.staff_id,
     )  # fmt: skip
-    session.add(service_record)
-    await session.flush()
     await audit.record(
         session, scope.actor, "case.contact", "registration", number,
         {"day": when.isoformat(), "kind": kind, "channel": channel, "result": result},
     )  # fmt: skip
+    return service_record
+
+
+async def add(
+    session: AsyncSession, registration_id: int, day: date, kind: ServiceKind, channel: ServiceChannel,
+    result: ServiceResult, note: str, staff_id: int | None,
+) -> ServiceRecord:  # fmt: skip
+    """The one way a service record is written (the case form, an answered service request)."""
+    service_record = ServiceRecord(
+        registration_id=registration_id, day=day, kind=kind, channel=channel, result=result, note=note,
+        staff_id=staff_id,
+    )  # fmt: skip
+    session.add(service_record)
+    await session.flush()
     return service_record
 
 

@@ -605,3 +605,96 @@ async def test_a_value_the_database_refuses_gets_the_bad_request_page_and_is_not
     assert response.status_code == 400
     assert "请求有误" in response.text
     assert "13812345678" not in caplog.text
+
+
+async def test_policy_and_service_request_forms_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from datetime import date
+
+    from portal.models import Commitment, Grant, PolicyApplication, PolicyVersion, ServiceRequest
+    from portal.models.policies import Policy
+    from tests.staffing import registered_over_http
+
+    problems: list[str] = []
+    registration = await registered_over_http(client, services, db, "13700000051")
+    walk = await _walker(client, "/account/service-requests", problems)
+    await walk.query("/policies", ["situation"])
+    await walk.query("/policies/check", ["age", "sex", "registered", "insured", "intentions", "founded_business"])
+
+    async def no_application() -> None:
+        await db.execute(delete(Commitment).where(Commitment.policy_application_id.is_not(None)))
+        await db.execute(delete(PolicyApplication))
+        await db.commit()
+
+    await walk.form(
+        "/policies/P06/apply", {"missing_papers": "training_record", "signed_name": "张三", "agree": "yes"},
+        no_application,
+    )  # fmt: skip
+    await walk.form(
+        "/policies/P02/apply",
+        {"business_founded_on": "2026-10-01", "rented_premises": "yes", "missing_papers": "none"},
+        no_application,
+    )
+    await walk.form("/account/service-requests", {"kind": "job", "text": "想找仓库管理的工作"})
+    request = await db.scalar(select(ServiceRequest.number).limit(1))
+    await walk.form(f"/account/service-requests/{request}/reply", {"text": "电工"})
+    applied = await post_form(client, "/policies/P06/apply", {"missing_papers": "none"}, page="/policies/P06/apply")
+    application = applied.headers["location"].split("/")[-1].split("?")[0]
+    for template, good in [
+        ("/policies/{code}", {"code": "P06"}),
+        ("/policies/{code}/apply", {"code": "P06"}),
+        ("/account/policy-applications/{number}", {"number": application}),
+        ("/account/service-requests/{number}", {"number": request}),
+    ]:
+        await walk.path(template, good)
+    await walk.path("/account/service-requests/{number}/reply", {"number": request}, "POST", {"text": "x"})
+
+    async with _staff_client(app, "127.0.0.2") as staff_client:
+        await sign_in_staff(staff_client, "xiashan_reviewer")
+        staff_walk = await _walker(staff_client, "/staff/service-requests", problems)
+        await staff_walk.query("/staff/service-requests", ["page_number"])
+        await staff_walk.query("/staff/policy-applications", ["page_number"])
+        await staff_walk.form("/staff/service-requests", {"registration_number": registration, "kind": "job",
+                                                          "text": "来电咨询岗位"})  # fmt: skip
+        await staff_walk.form(f"/staff/service-requests/{request}/answer",
+                              {"answer": "已推荐", "close": "no", "record_as": "job_recommendation"})  # fmt: skip
+
+        async def undecided() -> None:
+            await db.execute(delete(Grant))
+            await db.execute(
+                update(PolicyApplication).values(status="submitted", version=1, decided_at=None, decided_by=None)
+            )
+            await db.commit()
+
+        today = date.today().isoformat()
+        await staff_walk.form(
+            f"/staff/policy-applications/{application}/decide",
+            {"version": "1", "outcome": "approve", "amount": "1500", "period_from": today, "period_to": today,
+             "note": "核准"},
+            undecided,
+        )  # fmt: skip
+        await staff_walk.path("/staff/service-requests/{number}", {"number": request})
+        await staff_walk.path("/staff/policy-applications/{number}", {"number": application})
+        await staff_walk.path("/staff/service-requests/{number}/answer", {"number": request}, "POST", {"answer": "x"})
+
+    async with _staff_client(app, "127.0.0.3") as admin:
+        await sign_in_staff(admin, "city_admin")
+        admin_walk = await _walker(admin, "/staff/policies", problems)
+
+        async def first_version() -> None:
+            await db.execute(delete(PolicyVersion).where(PolicyVersion.version > 1))
+            await db.execute(update(Policy).values(current_version=1))
+            await db.commit()
+
+        texts = dict.fromkeys(("who_zh", "who_en", "gives_zh", "gives_en", "how_zh", "how_en", "where_zh",
+                               "where_en"), "文本")  # fmt: skip
+        await admin_walk.form(
+            "/staff/policies/P13",
+            {**texts, "based_on": "1", "title_zh": "标题", "title_en": "Title", "legal_basis": "依据",
+             "valid_from": "2021-01-01", "valid_to": "", "is_sample": "yes",
+             "conditions": '[{"check": "registered"}]', "change_note": "改"},
+            first_version,
+        )  # fmt: skip
+        await admin_walk.path("/staff/policies/{code}", {"code": "P13"})
+    assert problems == [], "\n".join(problems)

@@ -258,7 +258,7 @@ async def test_contacts_table_heads_its_columns_with_what_they_hold(client, serv
         "Service or contact",
         "Channel",
         "Result of the contact",
-        "Note",
+        "What was offered",
     ]
 
 

@@ -4,10 +4,14 @@ roles, a resident and an anonymous visitor."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from portal.models import StaffUser
+from portal.services import service_requests
+from portal.services.staff import scope_of
 from tests.conftest import post_form
 from tests.residents import sign_up
-from tests.staffing import create_named_staff, make_case, sign_in_staff
+from tests.staffing import create_named_staff, make_case, registered_case, sign_in_staff
 
 USERS = [
     "chikan_clerk", "chikan_reviewer", "xiashan_clerk", "xiashan_reviewer", "city_admin", "city_viewer",
@@ -27,6 +31,7 @@ GET_PAGES = {
     "/staff/users": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/account": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/policy-applications": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+    "/staff/service-requests": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/policies": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
 }  # fmt: skip
@@ -81,6 +86,9 @@ OTHER_POSTS = {
     "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/policy-applications/ZP20260101000000/decide": dict.fromkeys(USERS[:6], 403)
     | {"chikan_reviewer": 404, "xiashan_reviewer": 404, "resident": 303, "anonymous": 303},
+    # Unfilled, the 12333 form comes back with its errors for those who may record a call.
+    "/staff/service-requests": dict.fromkeys(USERS[:4], 200)
+    | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/confirm": dict.fromkeys(USERS[:6], 404)
     | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},
     "/staff/proposals/999/dismiss": dict.fromkeys(USERS[:6], 404)
@@ -127,3 +135,35 @@ async def test_other_staff_posts(client, services, db, who: str, path: str) -> N
             "area_code": "440804", "note": "no", "end_date": "2026-11-20"}  # fmt: skip
     response = await post_form(client, path, form, page="/staff/login")
     assert response.status_code == OTHER_POSTS[path][who], response.text[:500]
+
+
+# A 赤坎 person's service request: its page, and answering it.
+REQUEST_PAGES = {
+    "/staff/service-requests/{number}": {
+        "chikan_clerk": 200, "chikan_reviewer": 200, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 200, "city_viewer": 200, "resident": 303, "anonymous": 303,
+    },
+    "/staff/service-requests/{number}/answer": {
+        "chikan_clerk": 303, "chikan_reviewer": 303, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+        "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", USERS)
+@pytest.mark.parametrize("path", list(REQUEST_PAGES))
+async def test_service_request_pages(client, services, db, who: str, path: str) -> None:
+    await create_named_staff(db)
+    reviewer = scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer")))
+    registration = await registered_case(db, services, reviewer)
+    request = await service_requests.file(
+        db, services.limiter, per_day=10, answer_days=1, account_id=registration.account_id, kind="job", text="找工作"
+    )
+    await db.commit()
+    await _as(client, services, db, who)
+    url = path.format(number=request.number)
+    if url.endswith("/answer"):
+        response = await post_form(client, url, {"answer": "已推荐岗位"}, page="/staff/login")
+    else:
+        response = await client.get(url, follow_redirects=False)
+    assert response.status_code == REQUEST_PAGES[path][who], response.text[:500]
