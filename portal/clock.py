@@ -14,3 +14,8 @@ def local_today() -> date:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The first moment of `day` in Zhanjiang, as an aware datetime (compare it with the UTC columns)."""
+    return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)

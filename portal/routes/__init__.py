@@ -19,6 +19,8 @@ from portal.routes import (
     proposals,
     queue,
     registration,
+    service_history,
+    service_minimum,
     service_requests,
     staff_accounts,
     staff_sign_in,
@@ -35,6 +37,7 @@ ROUTES = [
     *policies.PUBLIC_HANDLERS,
     *policy_applications.RESIDENT_HANDLERS,
     *service_requests.RESIDENT_HANDLERS,
+    *service_history.HANDLERS,
     *status.HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
@@ -59,6 +62,7 @@ def staff_router(*middleware: Any) -> Router:
             *proposals.STAFF_HANDLERS,
             *policy_applications.STAFF_HANDLERS,
             *service_requests.STAFF_HANDLERS,
+            *service_minimum.STAFF_HANDLERS,
             administration,
         ],
         dependencies={"staff": Provide(staff_scope)},

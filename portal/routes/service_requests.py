@@ -54,20 +54,20 @@ class CallForm:
 
 
 async def _requests_page(
-    db: Db, services: Deps, account: Account, *, status_code: int = 200, values: dict[str, Any] | None = None,
-    errors: dict[str, object] | None = None,
+    db: Db, services: Deps, account: Account, page_number: int = 1, *, status_code: int = 200,
+    values: dict[str, Any] | None = None, errors: dict[str, object] | None = None,
 ) -> Template:  # fmt: skip
     return page(
         "service_requests/mine.html", status_code, account=account,
-        requests=await service_requests.of_account(db, account.id), kinds=KINDS, values=values or {},
+        mine=await service_requests.of_account(db, account.id, page_number), kinds=KINDS, values=values or {},
         errors=errors or {}, answer_days=services.settings.request_answer_days,
         registered=await service_requests.may_file(db, account.id), **WORDS,
     )  # fmt: skip
 
 
 @get("/account/service-requests", name="my_service_requests")
-async def my_requests(db: Db, services: Deps, account: Account) -> Template:
-    return await _requests_page(db, services, account)
+async def my_requests(db: Db, services: Deps, account: Account, page_number: FromQuery[int] = 1) -> Template:
+    return await _requests_page(db, services, account, page_number)
 
 
 async def _file_again(failure: FormFailure, db: Db, services: Deps, account: Account, **_: Any) -> Template:

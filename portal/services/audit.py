@@ -406,6 +406,7 @@ ACTIONS: dict[str, object] = {
     "service_request.view": _l("Opened a service request"),
     "service_request.answer": _l("Answered a service request"),
     "service_request.record": _l("Recorded a request taken on 12333"),
+    "service_minimum.view": _l("Opened the 12333 minimum list"),
 }
 SYSTEM_ROLE = _l("The portal itself")
 TARGETS: dict[str, object] = {
@@ -421,6 +422,7 @@ TARGETS: dict[str, object] = {
     "policy_applications": _l("Policy applications"),
     "service_request": _l("Service request"),
     "service_requests": _l("Service requests"),
+    "service_minimum": _l("12333 minimum"),
 }
 CHANGE_KEYS: dict[str, object] = {
     "status": _l("Status"),

@@ -14,11 +14,24 @@ from portal.models import (
     RegistrationEvent,
     RegistrationStatus,
     ServiceRecord,
+    ServiceRequest,
     StatusProposal,
     Verification,
 )
 from portal.rules.masking import mask_id
-from portal.services import areas, audit, cases, decisions, proposals, service_records, verifications
+from portal.rules.service_minimum import Year
+from portal.services import (
+    areas,
+    audit,
+    cases,
+    decisions,
+    policy_applications,
+    proposals,
+    service_minimum,
+    service_records,
+    service_requests,
+    verifications,
+)
 from portal.services.answers import Answers
 from portal.services.answers import of as answers_of
 from portal.services.fields import Choice, options
@@ -34,6 +47,10 @@ class CaseView:
     verifications: list[Verification]
     proposals: list[StatusProposal]
     service_records: list[ServiceRecord]
+    # The rest of the person's ledger: the 12333 minimum, their requests and policy applications.
+    year: Year | None
+    service_requests: list[ServiceRequest]
+    policy_applications: list[policy_applications.ApplicationRow]
     # Another account typed this person's ID number while this registration was open (issue 6, 17).
     identity_claims: list[RegistrationEvent]
     # The newest event: the case forms send it back, so that a conflict can say what changed since.
@@ -72,6 +89,9 @@ async def view(session: AsyncSession, cipher: Cipher, scope: Scope, number: str)
         verifications=checked,
         proposals=await proposals.of_registration(session, registration.id),
         service_records=await service_records.of_registration(session, registration.id),
+        year=await service_minimum.year_of(session, registration),
+        service_requests=await service_requests.of_registration(session, registration.id),
+        policy_applications=await policy_applications.of_registration(session, registration.id),
         identity_claims=[e for e in registration.events if e.kind is EventKind.IDENTITY_CLAIMED],
         seen_event=max((e.id for e in registration.events), default=0),
         can_register=can_register,

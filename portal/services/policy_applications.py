@@ -293,6 +293,10 @@ async def of_account(session: AsyncSession, account_id: int) -> list[Application
     return await _rows(session, PolicyApplication.account_id == account_id)
 
 
+async def of_registration(session: AsyncSession, registration_id: int, limit: int = 20) -> list[ApplicationRow]:
+    return await _rows(session, PolicyApplication.registration_id == registration_id, limit=limit)
+
+
 async def one_of_account(session: AsyncSession, account_id: int, number: str) -> ApplicationRow:
     found = await _rows(session, PolicyApplication.account_id == account_id, PolicyApplication.number == number)
     if not found:

@@ -174,11 +174,34 @@ def _overdue(request: ServiceRequest, today: date) -> bool:
     return request.first_answered_at is None and request.status is RequestStatus.WAITING and request.due < today
 
 
-async def of_account(session: AsyncSession, account_id: int, limit: int = 50) -> list[ServiceRequest]:
+@dataclass(frozen=True)
+class MinePage:
+    requests: list[ServiceRequest]
+    page: int
+    pages: int
+
+
+async def of_account(session: AsyncSession, account_id: int, page: int = 1) -> MinePage:
+    """The account's requests, the newest first (those recorded from a 12333 call too)."""
+    mine = ServiceRequest.account_id == account_id
+    total = await session.scalar(select(func.count()).select_from(ServiceRequest).where(mine)) or 0
+    win = paging.window(total, page, PAGE_SIZE)
+    requests = await session.scalars(
+        select(ServiceRequest)
+        .where(mine)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+        .limit(win.limit)
+        .offset(win.offset)
+    )
+    return MinePage(list(requests), win.page, win.pages)
+
+
+async def of_registration(session: AsyncSession, registration_id: int, limit: int = 20) -> list[ServiceRequest]:
+    """The newest first: the case page's part of the person's ledger."""
     return list(
         await session.scalars(
             select(ServiceRequest)
-            .where(ServiceRequest.account_id == account_id)
+            .where(ServiceRequest.registration_id == registration_id)
             .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
             .limit(limit)
         )

@@ -32,6 +32,7 @@ GET_PAGES = {
     "/staff/account": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/policy-applications": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/service-requests": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+    "/staff/service-minimum": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/policies": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
 }  # fmt: skip

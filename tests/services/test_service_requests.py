@@ -196,7 +196,7 @@ async def test_staff_record_a_request_taken_on_12333_for_a_person_of_their_area(
         RequestChannel.PHONE_12333, scopes["reviewer"].staff_id, registration.account_id
     )  # fmt: skip
     mine = await service_requests.of_account(db, registration.account_id)
-    assert [r.number for r in mine] == [recorded.number]  # the person sees it among their own
+    assert [r.number for r in mine.requests] == [recorded.number]  # the person sees it among their own
     assert await db.scalar(select(AuditEntry.action).where(AuditEntry.target_id == recorded.number)) == (
         "service_request.record"
     )
