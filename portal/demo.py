@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.adapters.social_insurance import SocialInsurance
 from portal.crypto import Cipher
 from portal.models import LocalFigure, ResidentAccount
-from portal.services import accounts, areas, audit, policies
+from portal.services import accounts, areas, audit, policies, service_items
 
 # Local figures with the date they apply from (reference/zhanjiang.md).
 LOCAL_FIGURES = (
@@ -49,7 +49,11 @@ async def load_reference_data(session: AsyncSession) -> dict[str, int]:
     session.add_all(figures)
     await session.flush()
     added_policies = await policies.load_policies(session)
-    return {"service_areas": added_areas, "local_figures": len(figures), "policies": added_policies}
+    added_items = await service_items.load_service_items(session)
+    return {
+        "service_areas": added_areas, "local_figures": len(figures), "policies": added_policies,
+        "service_items": added_items,
+    }  # fmt: skip
 
 
 async def load_demo_accounts(session: AsyncSession) -> int:

@@ -27,11 +27,14 @@ from portal.db import empty_postgres_schema, make_engine, make_sessionmaker
 from portal.models import Base
 from portal.models.audit import append_only_ddl, drop_append_only_ddl
 from portal.rules.idnumber import check_digit
+from portal.services import service_items
 from portal.services.ratelimit import make_limiter
 from tests.catalogues import compile_stale_catalogues
 
 # Tables filled by the reference-data loader, kept between tests (policies back at their first version).
-REFERENCE_TABLES = {"service_areas", "local_figures", "policies", "policy_versions", "alembic_version"}
+REFERENCE_TABLES = {
+    "service_areas", "local_figures", "policies", "policy_versions", "service_items", "alembic_version",
+}  # fmt: skip
 
 
 def make_id(birth: date, sex: str = "M", region: str = "440802", sequence: int = 1) -> str:
@@ -127,7 +130,9 @@ async def app(_one_app: Litestar, settings: Settings) -> AsyncIterator[Litestar]
     counted attempts, no audit checkpoints."""
     yield _one_app
     services: Services = _one_app.state.services
-    await empty_tables(services.engine)
+    if await empty_tables(services.engine):
+        async with services.sessionmaker() as session, session.begin():
+            await service_items.load_service_items(session)
     # A new limiter rather than a reset one: resetting in memory races the storage's own expiry task.
     await services.limiter.close()
     services.limiter = make_limiter(settings.redis_url, settings.redis_prefix)
@@ -136,9 +141,10 @@ async def app(_one_app: Litestar, settings: Settings) -> AsyncIterator[Litestar]
     settings.audit_checkpoint_file.unlink(missing_ok=True)  # checkpoints of a log that is now empty
 
 
-async def empty_tables(engine: Any) -> None:
+async def empty_tables(engine: Any) -> bool:
     """Empty every table but the reference data. The audit tables refuse DELETE by trigger: here, and
-    only here, the triggers are set aside for the length of one transaction."""
+    only here, the triggers are set aside for the length of one transaction. True when service items a test
+    edited or added were taken out (the data file's are then to be loaded again)."""
     async with engine.begin() as conn:
         dialect = conn.dialect.name
         if dialect == "postgresql":
@@ -149,12 +155,14 @@ async def empty_tables(engine: Any) -> None:
         # An administrator's versions refer to their staff account: gone first.
         await conn.execute(text("DELETE FROM policy_versions WHERE version > 1"))
         await conn.execute(text("UPDATE policies SET current_version = 1"))
+        edited = await conn.execute(text("DELETE FROM service_items WHERE version > 1 OR updated_by IS NOT NULL"))
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 await conn.execute(table.delete())
         if dialect != "postgresql":
             for statement in append_only_ddl(dialect):
                 await conn.execute(text(statement))
+    return bool(edited.rowcount)
 
 
 @pytest.fixture

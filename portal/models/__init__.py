@@ -35,6 +35,7 @@ from portal.models.registration import (
     ServiceWanted,
     UnemploymentCategory,
 )
+from portal.models.service_items import ServiceItem
 from portal.models.service_records import ServiceChannel, ServiceKind, ServiceRecord, ServiceResult
 from portal.models.service_requests import (
     RequestChannel,
@@ -90,6 +91,7 @@ __all__ = [
     "ResidentAccount",
     "ServiceArea",
     "ServiceChannel",
+    "ServiceItem",
     "ServiceKind",
     "ServiceRecord",
     "ServiceRequest",

@@ -20,6 +20,7 @@ from portal.routes import (
     queue,
     registration,
     service_history,
+    service_items,
     service_minimum,
     service_requests,
     staff_accounts,
@@ -38,6 +39,7 @@ ROUTES = [
     *policy_applications.RESIDENT_HANDLERS,
     *service_requests.RESIDENT_HANDLERS,
     *service_history.HANDLERS,
+    *service_items.PUBLIC_HANDLERS,
     *status.HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
@@ -50,7 +52,12 @@ def staff_router(*middleware: Any) -> Router:
     city administrator (403 for anyone else)."""
     administration = Router(
         path="/",
-        route_handlers=[*audit.HANDLERS, *staff_accounts.HANDLERS, *policies.ADMIN_HANDLERS],
+        route_handlers=[
+            *audit.HANDLERS,
+            *staff_accounts.HANDLERS,
+            *policies.ADMIN_HANDLERS,
+            *service_items.ADMIN_HANDLERS,
+        ],
         dependencies={"staff": Provide(admin_scope)},
     )
     return Router(

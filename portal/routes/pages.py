@@ -14,7 +14,7 @@ from portal import i18n
 from portal.app_services import Services
 from portal.routes._common import Db, Deps, page, signed_in
 from portal.rules.masking import mask_phone
-from portal.services import areas, health, outbox, typed_forms
+from portal.services import areas, health, outbox, service_items, typed_forms
 from portal.template_helpers import safe_next
 
 ONE_YEAR = 365 * 24 * 3600
@@ -27,7 +27,10 @@ async def home(request: Request[Any, Any, Any], db: Db) -> Template:
 
 @get("/agencies", name="agencies")
 async def agencies(request: Request[Any, Any, Any], db: Db) -> Template:
-    return page("pages/agencies.html", account=await signed_in(request, db), areas=await areas.list_areas(db))
+    return page(
+        "pages/agencies.html", account=await signed_in(request, db), areas=await areas.list_areas(db),
+        services=[item.title for item in await service_items.listed(db)],
+    )  # fmt: skip
 
 
 def _language_redirect(services: Services, to: str, next_path: str) -> Redirect:

@@ -15,7 +15,7 @@ from portal.clock import local_today
 from portal.i18n import _l
 from portal.routes._common import Account, Db, Deps, Staff, page, read_form, see_other, signed_in
 from portal.routes.errors import FormFailure, shows_form_again
-from portal.services import policies, policy_applications
+from portal.services import fields, policies, policy_applications
 from portal.services.fields import options
 from portal.services.registration_form import DIFFICULTY_LABELS
 
@@ -160,7 +160,7 @@ FIELD_LABELS: dict[str, object] = {
     "where_en": _l("Where (English)"),
     "legal_basis": _l("Legal basis"),
 }
-SAMPLE_CHOICES = options({"yes": _l("Yes: sample content, marked as such"), "no": _l("No: confirmed by the bureau")})
+SAMPLE_CHOICES = options(fields.SAMPLE_LABELS)
 
 
 @get("/policies", name="staff_policies")

@@ -105,6 +105,16 @@ def months_between(start: date, end: date) -> int:
     return max(months, 0)
 
 
+def months_before(day: date, months: int) -> date:
+    """The latest start from which `months` whole months have passed by `day` (months_between's inverse: a
+    month ending on a month's last day began on any later day of the shorter month before)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    at_month_end = day.day == calendar.monthrange(day.year, day.month)[1]
+    return date(year, month + 1, last if at_month_end else min(day.day, last))
+
+
 def categories_on(profile: Profile, on: date) -> list[str]:
     """The difficulty categories the person meets on a day, in the reference's order."""
     met = set(profile.difficulty_categories) - {"older", "long_unemployed", "veteran"}

@@ -63,16 +63,6 @@ def months_for(target: int, level: int) -> int:
     return -(-YEAR_MONTHS * level // target)
 
 
-def months_before(day: date, months: int) -> date:
-    """The latest start from which `months` whole months have passed by `day` (months_between's inverse: a
-    month ending on a month's last day began on any later day of the shorter month before)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    at_month_end = day.day == calendar.monthrange(day.year, day.month)[1]
-    return date(year, month + 1, last if at_month_end else min(day.day, last))
-
-
 def year_end(starts: date) -> date:
     """The anniversary of `starts`: a year from 29 February ends on 28 February (民法典 第二百零二条)."""
     last = calendar.monthrange(starts.year + 1, starts.month)[1]

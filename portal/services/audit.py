@@ -407,6 +407,8 @@ ACTIONS: dict[str, object] = {
     "service_request.answer": _l("Answered a service request"),
     "service_request.record": _l("Recorded a request taken on 12333"),
     "service_minimum.view": _l("Opened the 12333 minimum list"),
+    "service_item.edit": _l("Changed the service list"),
+    "service_item.add": _l("Added to the service list"),
 }
 SYSTEM_ROLE = _l("The portal itself")
 TARGETS: dict[str, object] = {
@@ -423,6 +425,7 @@ TARGETS: dict[str, object] = {
     "service_request": _l("Service request"),
     "service_requests": _l("Service requests"),
     "service_minimum": _l("12333 minimum"),
+    "service_item": _l("Service list"),
 }
 CHANGE_KEYS: dict[str, object] = {
     "status": _l("Status"),

@@ -14,6 +14,11 @@ NOTE_MAX = 2000
 # PostgreSQL's BIGINT and SQLite's INTEGER: a larger number in a query is an error, not "no row".
 DB_INT_MIN = -(2**63)
 DB_INT_MAX = 2**63 - 1
+# Content the bureau has not confirmed yet (policies, the service list) is marked as a sample where it shows.
+SAMPLE_LABELS: dict[str, object] = {
+    "yes": _l("Yes: sample content, marked as such"),
+    "no": _l("No: confirmed by the bureau"),
+}
 
 
 def too_long(text: str, limit: int) -> object | None:

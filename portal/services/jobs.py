@@ -29,6 +29,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.rules.pension import PensionCategory, pension_date
+from portal.rules.policies import months_before
 from portal.services import audit
 
 # After a dismissal, the same reason is not proposed again for this long.
@@ -46,17 +47,6 @@ class JobReport:
 
     def as_dict(self) -> dict[str, object]:
         return {"proposed": self.proposed, "overdue_flagged": self.overdue_flagged}
-
-
-def _months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 async def _propose(session: AsyncSession, registration_id: int, reason: str, detail: dict[str, object]) -> bool:
@@ -147,7 +137,7 @@ async def _refusal_candidates(session: AsyncSession) -> list[int]:
 
 async def _unreachable_candidates(session: AsyncSession, today: date) -> list[int]:
     """Registered for six months or more, with no successful contact in the last six months."""
-    cutoff = _months_before(today, UNREACHABLE_MONTHS)
+    cutoff = months_before(today, UNREACHABLE_MONTHS)
     reached = exists().where(
         ServiceRecord.registration_id == Registration.id,
         ServiceRecord.result != ServiceResult.NOT_REACHED,

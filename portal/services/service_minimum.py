@@ -14,6 +14,7 @@ from portal.clock import local_date, local_midnight, local_today
 from portal.i18n import ngettext
 from portal.models import Person, Registration, RegistrationStatus, ServiceKind, ServiceRecord, ServiceResult
 from portal.rules import service_minimum as rules
+from portal.rules.policies import months_before
 from portal.rules.service_minimum import Progress, Year
 from portal.services import audit, paging
 from portal.services.staff import Scope
@@ -94,14 +95,18 @@ class BehindPage:
     pages: int
 
 
+def _decided_by_end_of(day: date) -> ColumnElement[bool]:
+    """Registration.decided_at fell on `day` (local) or before."""
+    return Registration.decided_at < local_midnight(day + _ONE_DAY)
+
+
 def _expected(target: int, today: date) -> ColumnElement[int]:
-    """The count due by today for a registration decided at Registration.decided_at, in SQL: a registration
-    decided before the first moment after months_before(today, m) has had m whole months."""
+    """The count due by today, in SQL: a registration decided by the end of months_before(today, m) has had m
+    whole months."""
     levels = [
-        (Registration.decided_at < local_midnight(rules.months_before(today, rules.months_for(target, level)) +
-                                                  _ONE_DAY), level)
+        (_decided_by_end_of(months_before(today, rules.months_for(target, level))), level)
         for level in range(target, 0, -1)
-    ]  # fmt: skip
+    ]
     return case(*levels, else_=0)
 
 
@@ -109,10 +114,9 @@ async def behind(session: AsyncSession, scope: Scope, *, page: int = 1, today: d
     """People in their first year of registration who have had fewer services of a kind than the year's pace
     asks by now, the longest registered first."""
     today = today or local_today()
-    year_started_after = local_midnight(rules.months_before(today, rules.YEAR_MONTHS) + _ONE_DAY)
     standing: list[ColumnElement[bool]] = [
         Registration.status == RegistrationStatus.REGISTERED,
-        Registration.decided_at >= year_started_after,
+        ~_decided_by_end_of(months_before(today, rules.YEAR_MONTHS)),  # the first year not over
     ]
     if not scope.is_city:
         standing.append(Registration.county_code == scope.area_code)

@@ -612,7 +612,7 @@ async def test_policy_and_service_request_forms_answer_bad_input_without_a_serve
 ) -> None:
     from datetime import date
 
-    from portal.models import Commitment, Grant, PolicyApplication, PolicyVersion, ServiceRequest
+    from portal.models import Commitment, Grant, PolicyApplication, PolicyVersion, ServiceItem, ServiceRequest
     from portal.models.policies import Policy
     from tests.staffing import registered_over_http
 
@@ -620,6 +620,8 @@ async def test_policy_and_service_request_forms_answer_bad_input_without_a_serve
     registration = await registered_over_http(client, services, db, "13700000051")
     walk = await _walker(client, "/account/service-requests", problems)
     await walk.query("/policies", ["situation"])
+    await walk.query("/account/service-history", ["page_number"])
+    await walk.query("/account/service-requests", ["page_number"])
     await walk.query("/policies/check", ["age", "sex", "registered", "insured", "intentions", "founded_business"])
 
     async def no_application() -> None:
@@ -654,6 +656,7 @@ async def test_policy_and_service_request_forms_answer_bad_input_without_a_serve
         await sign_in_staff(staff_client, "xiashan_reviewer")
         staff_walk = await _walker(staff_client, "/staff/service-requests", problems)
         await staff_walk.query("/staff/service-requests", ["page_number"])
+        await staff_walk.query("/staff/service-minimum", ["page_number"])
         await staff_walk.query("/staff/policy-applications", ["page_number"])
         await staff_walk.form("/staff/service-requests", {"registration_number": registration, "kind": "job",
                                                           "text": "来电咨询岗位"})  # fmt: skip
@@ -697,4 +700,16 @@ async def test_policy_and_service_request_forms_answer_bad_input_without_a_serve
             first_version,
         )  # fmt: skip
         await admin_walk.path("/staff/policies/{code}", {"code": "P13"})
+        item = dict.fromkeys(("title_zh", "title_en", "for_whom_zh", "for_whom_en", "gives_zh", "gives_en",
+                              "where_zh", "where_en"), "文本")  # fmt: skip
+        item |= {"sort_order": "3", "is_sample": "yes", "active": "yes"}
+
+        async def item_as_loaded() -> None:
+            await db.execute(update(ServiceItem).where(ServiceItem.code == "S03").values(version=1))
+            await db.execute(delete(ServiceItem).where(ServiceItem.code == "S12"))
+            await db.commit()
+
+        await admin_walk.form("/staff/service-items/S03", {**item, "based_on": "1"}, item_as_loaded)
+        await admin_walk.form("/staff/service-items", {**item, "code": "S12"}, item_as_loaded)
+        await admin_walk.path("/staff/service-items/{code}", {"code": "S03"})
     assert problems == [], "\n".join(problems)

@@ -33,6 +33,8 @@ GET_PAGES = {
     "/staff/policy-applications": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/service-requests": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
     "/staff/service-minimum": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+    "/staff/service-items": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
+    "/staff/service-items/S01": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/policies": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
 }  # fmt: skip
@@ -87,6 +89,9 @@ OTHER_POSTS = {
     "/staff/policies/P13": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     "/staff/policy-applications/ZP20260101000000/decide": dict.fromkeys(USERS[:6], 403)
     | {"chikan_reviewer": 404, "xiashan_reviewer": 404, "resident": 303, "anonymous": 303},
+    # Not a whole service item: for the administrator, the form comes back with its errors.
+    "/staff/service-items": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
+    "/staff/service-items/S01": dict.fromkeys(USERS[:6], 403) | {"city_admin": 200, "resident": 303, "anonymous": 303},
     # Unfilled, the 12333 form comes back with its errors for those who may record a call.
     "/staff/service-requests": dict.fromkeys(USERS[:4], 200)
     | {"city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303},

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.rules.policies import months_between
-from portal.rules.service_minimum import TARGETS, expected_by, months_before, months_for, year_end, year_of
+from portal.rules.policies import months_before, months_between
+from portal.rules.service_minimum import TARGETS, expected_by, months_for, year_end, year_of
 
 
 def test_the_notice_asks_for_two_policy_connections_and_three_of_each_other_service() -> None:
