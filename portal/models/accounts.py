@@ -19,11 +19,14 @@ class ResidentAccount(Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     locale: Mapped[str] = mapped_column(sa.String(8), default="zh_CN")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Moves on with every new password or phone number: a session signed in under an older one has ended.
+    credentials_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class CodePurpose(enum.StrEnum):
     SIGN_UP = "sign_up"
     RESET = "reset"
+    CHANGE_PHONE = "change_phone"  # sent to the new number
 
 
 class SmsCode(Timestamped, Base):

@@ -120,6 +120,7 @@ class EventKind(enum.StrEnum):
     # whether someone is misusing the identity (issue 6, 17).
     IDENTITY_CLAIMED = "identity_claimed"
     RESIDENT_REPORTED = "resident_reported"
+    PHONE_CHANGED = "phone_changed"  # the resident changed their account's number, and texts go there now
 
 
 class RegistrationDraft(Timestamped, Base):

@@ -18,6 +18,7 @@ from portal.routes import (
     policy_applications,
     proposals,
     queue,
+    record_access,
     registration,
     service_history,
     service_items,
@@ -39,6 +40,7 @@ ROUTES = [
     *policy_applications.RESIDENT_HANDLERS,
     *service_requests.RESIDENT_HANDLERS,
     *service_history.HANDLERS,
+    *record_access.HANDLERS,
     *service_items.PUBLIC_HANDLERS,
     *status.HANDLERS,
 ]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 SESSION_ACCOUNT = "account_id"
+SESSION_CREDENTIALS = "credentials_version"
 SESSION_STAFF = "staff_id"
 
 # What handlers ask for by name: the request's database session and the app's services.
@@ -46,8 +47,12 @@ def _session_value(request: Request[Any, Any, Any], key: str) -> Any:
 
 
 async def signed_in(request: Request[Any, Any, Any], db: AsyncSession) -> ResidentAccount | None:
+    """The signed-in resident; none once the account's password or number changed after this session signed in
+    (a session from before the credentials version was kept counts as the first)."""
     account_id = _session_value(request, SESSION_ACCOUNT)
-    return await accounts.get_account(db, int(account_id)) if account_id else None
+    account = await accounts.get_account(db, int(account_id)) if account_id else None
+    signed_in_under = _session_value(request, SESSION_CREDENTIALS) or 1
+    return account if account is not None and account.credentials_version == signed_in_under else None
 
 
 async def require_account(request: Request[Any, Any, Any], db: Db) -> ResidentAccount:
@@ -61,7 +66,7 @@ async def require_account(request: Request[Any, Any, Any], db: Db) -> ResidentAc
 async def sign_in(request: Request[Any, Any, Any], account: ResidentAccount) -> None:
     # A fresh session, under a new ID, on every sign-in: an ID planted before it is worth nothing.
     await sessions.rotate(request, request.app.state.session_config)
-    request.set_session({SESSION_ACCOUNT: account.id})
+    request.set_session({SESSION_ACCOUNT: account.id, SESSION_CREDENTIALS: account.credentials_version})
 
 
 # ---- staff --------------------------------------------------------------------------------------------

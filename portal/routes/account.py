@@ -21,6 +21,7 @@ from portal.services import registration as registrations
 from portal.template_helpers import safe_next
 
 PENDING_PHONE = "pending_phone"
+PENDING_NEW_PHONE = "pending_new_phone"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,24 @@ class CodeAndPasswordForm:
     code: str = ""
     password: str = ""
     password_confirm: str = ""
+
+
+@dataclass(frozen=True)
+class PasswordChangeForm:
+    current_password: str = ""
+    password: str = ""
+    password_confirm: str = ""
+
+
+@dataclass(frozen=True)
+class PhoneChangeForm:
+    phone: str = ""
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class CodeForm:
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,4 +220,96 @@ async def account_home(db: Db, services: Deps, account: Account, done: FromQuery
     )
 
 
-HANDLERS = [*_code_flow_routes(SIGN_UP), *_code_flow_routes(RESET), login_form, login, logout, account_home]
+# ---- a new password, a new number ------------------------------------------------------------------
+
+
+async def _password_again(failure: FormFailure, account: Account, **_: Any) -> Template:
+    # Passwords are never sent back to the page.
+    return page("account/password.html", failure.status_code, account=account, values={}, errors=failure.errors)
+
+
+@get("/account/password", name="change_password")
+async def password_form(account: Account) -> Template:
+    return page("account/password.html", account=account, values={}, errors={})
+
+
+@post("/account/password")
+@shows_form_again(_password_again)
+async def change_password(request: Request[Any, Any, Any], db: Db, services: Deps, account: Account) -> Response[Any]:
+    form = await read_form(request, PasswordChangeForm)
+    await accounts.change_password(
+        db, services.sms, services.limiter, services.settings.login_attempts_per_15min, account,
+        address=client_ip(request), current=form.current_password, password=form.password,
+        password_confirm=form.password_confirm,
+    )  # fmt: skip
+    await sign_in(request, account)  # this session goes on; every other one has ended
+    return see_other("/account", done="password")
+
+
+async def _phone_change_again(failure: FormFailure, account: Account, **_: Any) -> Template:
+    values = {"phone": failure.values.get("phone", "")}
+    return page("account/phone.html", failure.status_code, account=account, values=values, errors=failure.errors)
+
+
+@get("/account/phone", name="change_phone")
+async def phone_change_form(account: Account) -> Template:
+    return page("account/phone.html", account=account, values={}, errors={})
+
+
+@post("/account/phone")
+@shows_form_again(_phone_change_again)
+async def start_phone_change(
+    request: Request[Any, Any, Any], db: Db, services: Deps, account: Account
+) -> Response[Any]:
+    form = await read_form(request, PhoneChangeForm)
+    settings = services.settings
+    number = await accounts.start_phone_change(
+        db, services.sms, services.cipher, services.limiter, per_hour=settings.sms_per_hour,
+        per_15min=settings.login_attempts_per_15min, account=account, address=client_ip(request), phone=form.phone,
+        password=form.password,
+    )  # fmt: skip
+    request.session[PENDING_NEW_PHONE] = number
+    return see_other("/account/phone/verify")
+
+
+def _phone_code_page(
+    request: Request[Any, Any, Any], account: Account, status_code: int = 200, **context: Any
+) -> Template:
+    return page(
+        "account/phone_verify.html", status_code, account=account,
+        masked_phone=mask_phone(request.session.get(PENDING_NEW_PHONE, "")), values=context.get("values", {}),
+        errors=context.get("errors", {}),
+    )  # fmt: skip
+
+
+@get("/account/phone/verify", name="change_phone_verify")
+async def phone_code_form(request: Request[Any, Any, Any], account: Account) -> Template | Redirect:
+    if not request.session.get(PENDING_NEW_PHONE):
+        return see_other("/account/phone")
+    return _phone_code_page(request, account)
+
+
+async def _phone_code_again(
+    failure: FormFailure, request: Request[Any, Any, Any], account: Account, **_: Any
+) -> Template:
+    return _phone_code_page(request, account, failure.status_code, values=failure.values, errors=failure.errors)
+
+
+@post("/account/phone/verify")
+@shows_form_again(_phone_code_again)
+async def finish_phone_change(
+    request: Request[Any, Any, Any], db: Db, services: Deps, account: Account
+) -> Response[Any]:
+    number = request.session.get(PENDING_NEW_PHONE)
+    if not number:
+        return see_other("/account/phone")
+    form = await read_form(request, CodeForm)
+    await accounts.finish_phone_change(db, services.sms, services.cipher, account, phone=number, code=form.code)
+    await sign_in(request, account)
+    return see_other("/account", done="phone")
+
+
+HANDLERS = [
+    *_code_flow_routes(SIGN_UP), *_code_flow_routes(RESET), login_form, login, logout, account_home, password_form,
+    change_password, phone_change_form, start_phone_change, phone_code_form, finish_phone_change,
+]  # fmt: skip

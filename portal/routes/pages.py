@@ -33,6 +33,11 @@ async def agencies(request: Request[Any, Any, Any], db: Db) -> Template:
     )  # fmt: skip
 
 
+@get("/privacy", name="privacy")
+async def privacy(request: Request[Any, Any, Any], db: Db) -> Template:
+    return page("pages/privacy.html", account=await signed_in(request, db))
+
+
 def _language_redirect(services: Services, to: str, next_path: str) -> Redirect:
     response = Redirect(next_path, status_code=303)
     response.set_cookie(
@@ -81,4 +86,4 @@ async def dev_sms(request: Request[Any, Any, Any], db: Db, services: Deps) -> Te
     return page("pages/dev_sms.html", account=await signed_in(request, db), messages=messages)
 
 
-HANDLERS = [home, agencies, switch_language, switch_language_keeping_form, healthz, favicon, dev_sms]
+HANDLERS = [home, agencies, privacy, switch_language, switch_language_keeping_form, healthz, favicon, dev_sms]

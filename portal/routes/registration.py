@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from portal import i18n
 from portal.clock import local_today
 from portal.routes._common import Account, Db, Deps, form_dict, page, see_other, signed_in
-from portal.services import areas, commitments, receipts
+from portal.services import areas, commitments, receipts, registration_form
 from portal.services import registration as reg
 from portal.services.errors import NotFound
 from portal.services.fields import labels_of
@@ -229,6 +229,18 @@ async def application(
     )  # fmt: skip
 
 
+@get("/account/applications/{number:str}/answers", name="application_answers")
+async def application_answers(db: Db, services: Deps, account: Account, number: FromPath[str]) -> Template:
+    submitted = await receipts.submitted_answers(db, services.cipher, account.id, number)
+    return page(
+        "registration/answers.html", account=account, registration=submitted.registration,
+        person=submitted.registration.person, answers=submitted.answers, id_number_masked=submitted.id_number_masked,
+        area_name=submitted.area_name, accepted_at=submitted.registration.accepted_at,
+        form_labels=registration_form.ANSWER_LABELS,
+    )  # fmt: skip
+
+
 HANDLERS = [
     start_page, start, step_form, step_submit, check_field, id_preview, check_page, submit, done, application,
+    application_answers,
 ]  # fmt: skip

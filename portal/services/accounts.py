@@ -1,4 +1,5 @@
-"""Resident accounts: phone numbers, passwords, SMS codes, sign-up, log-in and password reset."""
+"""Resident accounts: phone numbers, passwords, SMS codes, sign-up, log-in, password reset, and a signed-in
+resident's new password or new number."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from portal.crypto import Cipher
 from portal.i18n import _l
 from portal.models import CodePurpose, ResidentAccount, SmsCode
 from portal.models.base import utcnow
+from portal.rules.masking import mask_phone
 from portal.services import fields
+from portal.services import registration as registrations
 from portal.services.errors import InputError, RateLimited
 from portal.services.passwords import PASSWORD_MAX, password_problems, passwords
 from portal.services.ratelimit import Limiter, Rule
@@ -34,6 +37,9 @@ CODE_REQUIRED = _l("Enter the 6-digit code from the text message")
 CODE_WRONG = _l("The code is wrong or has expired: ask for a new one")
 LOGIN_FAILED = _l("The phone number or password is not right")
 TOO_MANY_LOGINS = _l("Too many attempts. Wait 15 minutes, or reset your password.")
+CURRENT_PASSWORD_WRONG = _l("Your current password is not right")
+SAME_PHONE = _l("This is already the number of your account")
+PHONE_TAKEN = _l("This number already has an account of its own: sign in with it, or call 12333 for help")
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -54,6 +60,8 @@ def _code_text(purpose: CodePurpose, code: str) -> str:
     # Texts go out in Chinese: SMS templates are registered with the carrier in one language.
     if purpose is CodePurpose.SIGN_UP:
         return f"【湛江就业服务】您的注册验证码是{code}，10分钟内有效。请勿告诉他人。"
+    if purpose is CodePurpose.CHANGE_PHONE:
+        return f"【湛江就业服务】您正在将账户手机号改为本号码，验证码是{code}，10分钟内有效。如非本人操作，请忽略。"
     return f"【湛江就业服务】您正在重置密码，验证码是{code}，10分钟内有效。如非本人操作，请忽略。"
 
 
@@ -77,6 +85,13 @@ async def send_code(
         return number
     if purpose is CodePurpose.RESET and existing is None:
         return number
+    await _text_a_code(session, gateway, cipher, number, purpose)
+    return number
+
+
+async def _text_a_code(
+    session: AsyncSession, gateway: SmsGateway, cipher: Cipher, number: str, purpose: CodePurpose
+) -> None:
     code = f"{secrets.randbelow(1_000_000):06d}"
     session.add(
         SmsCode(
@@ -87,7 +102,6 @@ async def send_code(
         )
     )
     await gateway.send(session, number, _code_text(purpose, code))
-    return number
 
 
 async def check_code(session: AsyncSession, cipher: Cipher, phone: str, purpose: CodePurpose, code: str) -> bool:
@@ -145,9 +159,21 @@ async def finish_with_code(
     account = await _account_by_phone(session, phone)
     if account is None:
         raise InputError({"code": CODE_WRONG})
-    account.password_hash = passwords.hash(password)
+    await _new_credentials(session, account, password_hash=passwords.hash(password))
     await _forget_failed_logins(limiter, per_15min, phone)
     return account
+
+
+async def _new_credentials(session: AsyncSession, account: ResidentAccount, **values: str) -> None:
+    """Set a new password or number and move the credentials version on in one statement: every session
+    signed in before it ends at its next request (see routes._common.signed_in)."""
+    await session.execute(
+        update(ResidentAccount)
+        .where(ResidentAccount.id == account.id)
+        .values(**values, credentials_version=ResidentAccount.credentials_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(account)
 
 
 async def create_account(session: AsyncSession, phone: str, password: str, locale: str) -> ResidentAccount | None:
@@ -191,6 +217,86 @@ async def log_in(
 
 async def get_account(session: AsyncSession, account_id: int) -> ResidentAccount | None:
     return await session.get(ResidentAccount, account_id)
+
+
+# ---- the signed-in resident's password and number ------------------------------------------------
+
+
+async def _check_own_password(
+    limiter: Limiter, per_15min: int, account: ResidentAccount, password: str, address: str, field: str
+) -> None:
+    """The account's own password, typed again: counted like a log-in, so a session left open on someone
+    else's phone cannot be used to guess it."""
+    if not password:
+        raise InputError({field: PASSWORD_REQUIRED})
+    if (too_long := fields.too_long(password, PASSWORD_MAX)) is not None:
+        raise InputError({field: too_long})
+    if not await _may_try_login(limiter, per_15min, account.phone, address):
+        raise InputError({field: TOO_MANY_LOGINS}, status_code=429)
+    if not passwords.verify(account.password_hash, password):
+        raise InputError({field: CURRENT_PASSWORD_WRONG})
+
+
+async def change_password(
+    session: AsyncSession, gateway: SmsGateway, limiter: Limiter, per_15min: int, account: ResidentAccount, *,
+    address: str, current: str, password: str, password_confirm: str,
+) -> None:  # fmt: skip
+    """A new password, after the current one; other sessions end, and the number is told by text."""
+    errors: dict[str, object] = {}
+    if not password:
+        errors["password"] = PASSWORD_REQUIRED
+    elif problems := password_problems(password, account.phone):
+        errors["password"] = problems[0]
+    elif password_confirm != password:
+        errors["password_confirm"] = PASSWORDS_DIFFER
+    if errors:
+        raise InputError(errors)
+    await _check_own_password(limiter, per_15min, account, current, address, "current_password")
+    await _new_credentials(session, account, password_hash=passwords.hash(password))
+    await gateway.send(
+        session, account.phone, "【湛江就业服务】您的账户密码已修改。如非本人操作，请立即在登录页重置密码或拨打12333。"
+    )
+
+
+async def start_phone_change(
+    session: AsyncSession, gateway: SmsGateway, cipher: Cipher, limiter: Limiter, *, per_hour: int,
+    per_15min: int, account: ResidentAccount, address: str, phone: str, password: str,
+) -> str:  # fmt: skip
+    """Text a code to the new number, after the password: the number is the account's only when the code
+    comes back. The normalised new number."""
+    number = normalise_phone(phone) if len(phone) <= PHONE_MAX else None
+    if number is None:
+        raise InputError({"phone": PHONE_REQUIRED if not phone.strip() else PHONE_INVALID})
+    if number == account.phone:
+        raise InputError({"phone": SAME_PHONE})
+    await _check_own_password(limiter, per_15min, account, password, address, "password")
+    if not await _may_send_code(limiter, per_hour, number, address):
+        raise RateLimited()
+    await _text_a_code(session, gateway, cipher, number, CodePurpose.CHANGE_PHONE)
+    return number
+
+
+async def finish_phone_change(
+    session: AsyncSession, gateway: SmsGateway, cipher: Cipher, account: ResidentAccount, *, phone: str, code: str
+) -> str:
+    """The code from the new number makes it the account's (the unique number decides between two accounts
+    wanting it at once); the old number is told. The old number."""
+    if not code.strip():
+        raise InputError({"code": CODE_REQUIRED})
+    if not await check_code(session, cipher, phone, CodePurpose.CHANGE_PHONE, code):
+        raise InputError({"code": CODE_WRONG})
+    old = account.phone
+    try:
+        async with session.begin_nested():
+            await _new_credentials(session, account, phone=phone)
+    except IntegrityError:
+        raise InputError({"code": PHONE_TAKEN}) from None
+    await gateway.send(
+        session, old, f"【湛江就业服务】您账户的登录手机号已改为{mask_phone(phone)}。如非本人操作，请立即拨打12333。"
+    )
+    await gateway.send(session, phone, "【湛江就业服务】本号码已成为您就业服务账户的登录手机号。")
+    await registrations.follow_phone_change(session, account.id, old, phone)
+    return old
 
 
 # ---- rate limits --------------------------------------------------------------------------------

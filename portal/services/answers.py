@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from portal.crypto import Cipher
 from portal.models import (
     Difficulty,
     Education,
     InsuredBefore,
+    Person,
     Registration,
     RegistrationDifficulty,
     RegistrationServiceWanted,
     ServiceWanted,
     UnemploymentCategory,
 )
+from portal.rules.masking import mask_id
 from portal.services.fields import parse_date
 from portal.services.registration_form import OUTSIDE
 
@@ -107,3 +110,8 @@ def columns_from(draft: Mapping[str, Any]) -> dict[str, Any]:
         ],
         "answers": {k: v for k, v in draft.items() if k not in TYPED_KEYS | NOT_KEPT},
     }
+
+
+def id_number_masked(cipher: Cipher, person: Person) -> str:
+    """The ID number as staff and the person see it on screen: its ends only."""
+    return mask_id(cipher.decrypt(person.id_cipher, "id").decode())

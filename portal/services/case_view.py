@@ -18,7 +18,6 @@ from portal.models import (
     StatusProposal,
     Verification,
 )
-from portal.rules.masking import mask_id
 from portal.rules.service_minimum import Year
 from portal.services import (
     areas,
@@ -32,7 +31,7 @@ from portal.services import (
     service_requests,
     verifications,
 )
-from portal.services.answers import Answers
+from portal.services.answers import Answers, id_number_masked
 from portal.services.answers import of as answers_of
 from portal.services.fields import Choice, options
 from portal.services.staff import Scope
@@ -84,7 +83,7 @@ async def view(session: AsyncSession, cipher: Cipher, scope: Scope, number: str)
     return CaseView(
         registration=registration,
         answers=answers_of(registration),
-        id_number_masked=mask_id(cipher.decrypt(registration.person.id_cipher, "id").decode()),
+        id_number_masked=id_number_masked(cipher, registration.person),
         area_names=names,
         verifications=checked,
         proposals=await proposals.of_registration(session, registration.id),

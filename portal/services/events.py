@@ -86,6 +86,10 @@ WORDING: dict[EventKind, EventWording] = {
         lambda d: _("The resident reported work (reason %(reason)s)", reason=d.get("reason")),
         lambda d: _("You told the agency you found work."),
     ),
+    EventKind.PHONE_CHANGED: EventWording(
+        lambda d: _("The resident changed their mobile number (confirmed by a code sent to it)"),
+        lambda d: _("You changed your mobile number: texts about your registration go to the new one."),
+    ),
 }
 
 

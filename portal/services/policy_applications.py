@@ -35,10 +35,10 @@ from portal.models import (
     Registration,
 )
 from portal.models.base import utcnow
-from portal.rules.masking import mask_id
 from portal.rules.policies import Outcome, Profile, evaluate
 from portal.services import audit, commitments, fields, inbox, paging, policies
 from portal.services import registration as registrations
+from portal.services.answers import id_number_masked
 from portal.services.answers import of as answers_of
 from portal.services.calendar import deadline_after
 from portal.services.errors import Conflict, InputError, NotAllowed, NotFound, OutOfScope
@@ -409,7 +409,7 @@ async def case_of(
     grant = await session.scalar(select(Grant).where(Grant.application_id == application.id))
     await audit.record(session, scope.actor, "policy_application.view", "policy_application", number)
     return CaseOfApplication(
-        application, registration, version, mask_id(cipher.decrypt(registration.person.id_cipher, "id").decode()),
+        application, registration, version, id_number_masked(cipher, registration.person),
         outcome, _questions(version), _papers(version), grant,
         may_decide=scope.can_decide and application.is_awaiting,
     )  # fmt: skip

@@ -15,13 +15,17 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from portal.crypto import SealedTokens
+from portal.crypto import Cipher, SealedTokens
 from portal.i18n import _
 from portal.models import Registration, RegistrationEvent
 from portal.services import areas, decisions, endings, events, proposals
 from portal.services import registration as registrations
+from portal.services.answers import Answers, id_number_masked
+from portal.services.answers import of as answers_of
 from portal.services.areas import AreaView
 from portal.services.errors import NotFound
 from portal.services.fields import labels_of, options
@@ -126,3 +130,32 @@ async def receipt(
         missing=labels_of(PAPER_LABELS, registration.commitment.missing_items if registration.commitment else []),
         timeline=events.for_resident(registration.events),
     )
+
+
+@dataclass(frozen=True)
+class SubmittedAnswers:
+    """What the person told us on their application, as the staff see it: the ID number masked."""
+
+    registration: Registration
+    answers: Answers
+    id_number_masked: str
+    area_name: str
+
+
+async def submitted_answers(session: AsyncSession, cipher: Cipher, account_id: int, number: str) -> SubmittedAnswers:
+    registration = await session.scalar(
+        select(Registration)
+        .where(Registration.account_id == account_id, Registration.number == number)
+        .options(
+            selectinload(Registration.person), selectinload(Registration.difficulty_rows),
+            selectinload(Registration.service_wanted_rows),
+        )
+    )  # fmt: skip
+    if registration is None:
+        raise NotFound()
+    area = await areas.get_area(session, registration.county_code)
+    return SubmittedAnswers(
+        registration, answers_of(registration),
+        id_number_masked(cipher, registration.person),
+        area.name if area else registration.county_code,
+    )  # fmt: skip

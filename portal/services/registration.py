@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -455,6 +455,20 @@ async def application_of(session: AsyncSession, account_id: int, number: str) ->
         .where(Registration.account_id == account_id, Registration.number == number)
         .options(selectinload(Registration.events), selectinload(Registration.commitment))
     )
+
+
+async def follow_phone_change(session: AsyncSession, account_id: int, old: str, new: str) -> None:
+    """The account's number changed: an open registration that used the old one for its texts uses the new one,
+    and its timeline says so."""
+    moved = await session.scalars(
+        update(Registration)
+        .where(Registration.account_id == account_id, Registration.status.in_(OPEN_STATUSES), Registration.phone == old)
+        .values(phone=new, updated_at=utcnow())
+        .returning(Registration.id)
+        .execution_options(synchronize_session=False)
+    )
+    for registration_id in list(moved):
+        await events.add(session, registration_id, EventKind.PHONE_CHANGED, "resident")
 
 
 async def latest_of(session: AsyncSession, account_id: int) -> Registration | None:

@@ -156,6 +156,15 @@ PAPER_LABELS: dict[str, object] = {
     "release_certificate": _l("Release or correction certificate"),
     "other": _l("Another paper"),
 }
+# The words of a registration's answers wherever they are shown (the staff case page, the person's own copy).
+ANSWER_LABELS: dict[str, Mapping[str, object]] = {
+    "unemployment": UNEMPLOYMENT_LABELS,
+    "education": EDUCATION_LABELS,
+    "services": SERVICE_LABELS,
+    "difficulties": DIFFICULTY_LABELS,
+    "papers": PAPER_LABELS,
+    "insured": INSURED_LABELS,
+}
 PAPER_CHOICES = (*options(PAPER_LABELS), Choice(NONE_MISSING, _l("None: I can show all the papers that apply to me")))
 
 

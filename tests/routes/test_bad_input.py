@@ -651,6 +651,11 @@ async def test_policy_and_service_request_forms_answer_bad_input_without_a_serve
     ]:
         await walk.path(template, good)
     await walk.path("/account/service-requests/{number}/reply", {"number": request}, "POST", {"text": "x"})
+    await walk.path("/account/applications/{number}/answers", {"number": registration})
+    await walk.query("/account/record-access", ["older_than"])
+    await walk.form("/account/phone", {"phone": "13700000052", "password": PASSWORD})
+    await walk.form("/account/phone/verify", {"code": "123456"})
+    await walk.form("/account/password", {"current_password": "wrong", "password": "x", "password_confirm": "y"})
 
     async with _staff_client(app, "127.0.0.2") as staff_client:
         await sign_in_staff(staff_client, "xiashan_reviewer")

@@ -46,9 +46,24 @@ async def second_client(app: Litestar):  # type: ignore[no-untyped-def]
 async def test_every_page_for_a_signed_in_resident_is_not_stored_by_the_browser(client, services) -> None:
     await sign_up(client, services, "13500000001")
     await post_form(client, "/register/start", {}, page="/register")
-    for path in ("/account", "/register/step/identity", "/", "/agencies", "/account/inbox", "/no-such-page"):
+    for path in ("/account", "/register/step/identity", "/", "/agencies", "/account/inbox", "/no-such-page",
+                 *RESIDENT_PAGES, "/services", "/privacy"):  # fmt: skip
         response = await client.get(path)
         assert response.headers["cache-control"] == "no-store", path
+
+
+RESIDENT_PAGES = (
+    "/account/policies", "/account/service-requests", "/account/service-history", "/account/record-access",
+    "/account/password", "/account/phone",
+)  # fmt: skip
+
+
+async def test_resident_pages_send_an_anonymous_visitor_to_sign_in_and_back(client) -> None:
+    for path in (*RESIDENT_PAGES, "/account/phone/verify", "/account/service-requests/ZQ20261130000001",
+                 "/account/applications/ZJ20261130000001/answers", "/account/policy-applications/ZP1"):  # fmt: skip
+        response = await client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/account/login?next="), path
 
 
 async def test_status_page_is_not_stored_by_the_browser_even_for_an_anonymous_visitor(client) -> None:
