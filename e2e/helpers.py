@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
 # The language follows Accept-Language on a first visit: browse as a phone set to Chinese, as most residents'
@@ -91,3 +91,58 @@ def sign_up(page: Page, phone: str, password: str = "a long walk by the bay") ->
     page.fill("#password_confirm", password)
     continue_(page)
     expect(page).to_have_url(re.compile(r"/register$"))
+
+
+def apply_in_chikan(
+    page: Page, *, phone: str, name: str, id_number: str, wants_training: bool = False, missing: str | None = None
+) -> str:
+    """Sign up and apply to register in 赤坎, step by step as a resident would; with `missing`, that paper is
+    promised by the commitment. The application's number."""
+    sign_up(page, phone)
+    continue_(page)
+    page.fill("#name", name)
+    page.fill("#id_number", id_number)
+    page.fill("#ethnicity", "汉族")
+    continue_(page)
+    choose(page, "education", "senior")
+    continue_(page)
+    choose(page, "hukou_area", "440802")
+    page.fill("#hukou_address", "赤坎区示例街5号")
+    continue_(page)
+    choose(page, "residence_area", "440802")
+    page.fill("#residence_address", "赤坎区示例街5号")
+    choose(page, "residence_type", "urban")
+    continue_(page)
+    choose(page, "county", "440802")
+    continue_(page)
+    choose(page, "unemployment_category", "contract_ended")
+    page.fill("#last_employer", "赤坎示例商场")
+    page.fill("#employment_ended_on", "2026-10-20")
+    continue_(page)
+    choose(page, "training_intention", "yes" if wants_training else "no")
+    choose(page, "entrepreneurship_intention", "no")
+    choose(page, "had_unemployment_insurance", "yes")
+    continue_(page)
+    continue_(page)
+    page.locator(f'input[name="missing_papers"][value="{missing or "none"}"]').check()
+    continue_(page)
+    if missing:
+        page.fill("#signed_name", name)
+        page.locator('input[name="agree"]').check()
+        continue_(page)
+    page.get_by_role("button", name=re.compile("提交")).click()
+    number = page.locator(".application-number").inner_text().strip()
+    assert re.fullmatch(r"ZJ\d{14}", number)
+    return number
+
+
+def staff_sign_in(browser: Browser, base_url: str, username: str) -> Page:
+    """A staff member at an office computer (the demo staff need no second factor in development)."""
+    office = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale=BROWSER_LOCALE)
+    staff = office.new_page()
+    staff.goto("/staff/login")
+    staff.fill("#username", username)
+    staff.fill("#password", "zhanjiang-staff-1")
+    staff.locator("form button.button").click()
+    expect(staff).to_have_url(re.compile(r"/staff$"))
+    return staff

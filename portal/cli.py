@@ -78,6 +78,7 @@ def migrate(settings: Settings) -> None:
 
 async def _load(settings: Settings, demo: bool) -> dict[str, int]:
     from portal import demo as demo_data
+    from portal.adapters.sms import make_gateway
     from portal.adapters.social_insurance import make_social_insurance
     from portal.crypto import Cipher
 
@@ -86,8 +87,10 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
         if demo:
             counts["demo_accounts"] = await demo_data.load_demo_accounts(session)
             counts["demo_staff"] = await demo_data.load_demo_staff(session)
-            counts["demo_cases"] = await demo_data.load_demo_cases(
-                session, Cipher(settings.data_key), make_social_insurance(settings.social_insurance)
+            cipher, social_insurance = Cipher(settings.data_key), make_social_insurance(settings.social_insurance)
+            counts["demo_cases"] = await demo_data.load_demo_cases(session, cipher, social_insurance)
+            counts["demo_people"] = await demo_data.load_demo_services(
+                session, cipher, social_insurance, make_gateway(settings.sms_gateway)
             )
     return counts
 

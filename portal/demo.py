@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -9,10 +10,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.adapters.sms import SmsGateway
 from portal.adapters.social_insurance import SocialInsurance
 from portal.crypto import Cipher
-from portal.models import LocalFigure, ResidentAccount
+from portal.models import LocalFigure, ResidentAccount, VerificationOutcome, VerificationSource
 from portal.services import accounts, areas, audit, policies, service_items
+from portal.services.ratelimit import make_limiter
+from portal.services.staff import Scope
 
 # Local figures with the date they apply from (reference/zhanjiang.md).
 LOCAL_FIGURES = (
@@ -110,12 +114,7 @@ async def load_demo_staff(session: AsyncSession) -> int:
 
 
 async def load_demo_cases(session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance) -> int:
-    from portal.clock import local_today
-    from portal.services import registration as reg
-    from portal.services.registration_form import build_steps
-
     existing = set(await session.scalars(select(ResidentAccount.phone)))
-    steps = build_steps([(a.code, a.name) for a in await areas.list_areas(session)])
     added = 0
     for phone, name, id_number, county, missing in DEMO_CASES:
         if phone in existing:
@@ -123,24 +122,38 @@ async def load_demo_cases(session: AsyncSession, cipher: Cipher, social_insuranc
         account = await accounts.create_account(session, phone, "zhanjiang-demo-case", "zh_CN")
         if account is None:  # the number has an account already (made since the list above was read)
             continue
-        answers = _demo_answers(phone, name, id_number, county, missing)
-        await reg.start(session, cipher, account.id, phone)
-        while True:
-            so_far = await reg.get_answers(session, cipher, account.id)
-            # reg.start opened the draft and each step saved keeps it, so it is there on every turn.
-            assert so_far is not None
-            if (step := reg.next_step(steps, so_far)) is None:
-                break
-            outcome = await reg.save_step(
-                session, cipher, social_insurance, account.id, steps, step, answers[step.key], local_today()
-            )
-            if outcome.errors or outcome.refusal:
-                raise RuntimeError(f"demo case {phone} stopped at {step.key}: {outcome.errors or outcome.refusal}")
-        submission = await reg.submit(session, cipher, social_insurance, account.id, steps, "zh_CN")
-        if not isinstance(submission, reg.Submitted):
-            raise RuntimeError(f"demo case {phone} was not submitted: {submission}")
+        await _submit_demo(session, cipher, social_insurance, account.id, phone,
+                           _demo_answers(phone, name, id_number, county, missing))  # fmt: skip
         added += 1
     return added
+
+
+async def _submit_demo(
+    session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance, account_id: int, phone: str,
+    answers: dict[str, dict[str, object]],
+) -> str:  # fmt: skip
+    """Apply as a resident would, step by step; the registration's number."""
+    from portal.clock import local_today
+    from portal.services import registration as reg
+    from portal.services.registration_form import build_steps
+
+    steps = build_steps([(a.code, a.name) for a in await areas.list_areas(session)])
+    await reg.start(session, cipher, account_id, phone)
+    while True:
+        so_far = await reg.get_answers(session, cipher, account_id)
+        # reg.start opened the draft and each step saved keeps it, so it is there on every turn.
+        assert so_far is not None
+        if (step := reg.next_step(steps, so_far)) is None:
+            break
+        outcome = await reg.save_step(
+            session, cipher, social_insurance, account_id, steps, step, answers[step.key], local_today()
+        )
+        if outcome.errors or outcome.refusal:
+            raise RuntimeError(f"demo case {phone} stopped at {step.key}: {outcome.errors or outcome.refusal}")
+    submission = await reg.submit(session, cipher, social_insurance, account_id, steps, "zh_CN")
+    if not isinstance(submission, reg.Submitted):
+        raise RuntimeError(f"demo case {phone} was not submitted: {submission}")
+    return submission.registration.number
 
 
 def _demo_answers(
@@ -167,3 +180,178 @@ def _demo_answers(
         "papers": {"missing_papers": missing or ["none"]},
         "commitment": {"signed_name": name, "agree": ["yes"]},
     }
+
+
+# ---- registered people and what the agency has done for them (issue 8) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A registered demo resident: who they are, since when, and what the agency did for them (kinds of service
+    records, oldest first), so that checklists, histories and the 12333 minimum differ and say why."""
+
+    phone: str
+    name: str
+    birth: date
+    sex: str
+    county: str
+    months_registered: int
+    wants_training: bool
+    wants_business: bool
+    services: tuple[tuple[str, str, str, str], ...]  # (kind, channel, result, what was offered)
+
+
+DEMO_PEOPLE = (
+    DemoPerson("13800138021", "陈建国", date(1974, 5, 12), "M", "440802", 5, True, False, (
+        ("tracking", "phone", "reached", "电话回访，仍在求职（示例）"),
+        ("guidance", "visit", "reached", "面谈：建议考取电工证，转向设备维护岗位（示例）"),
+        ("policy", "phone", "reached", "讲解就业困难人员认定和公益性岗位政策（示例）"),
+        ("tracking", "phone", "not_reached", "电话未接通（示例）"),
+        ("training", "sms", "reached", "推送：12月赤坎电工培训班，免费（示例）"),
+        ("guidance", "online", "reached", "在线指导简历修改（示例）"),
+        ("tracking", "phone", "reached", "电话回访（示例）"),
+    )),
+    DemoPerson("13800138022", "吴小敏", date(2003, 8, 20), "F", "440803", 2, False, True, (
+        ("tracking", "phone", "reached", "电话回访，正在准备开网店（示例）"),
+        ("guidance", "visit", "reached", "创业指导：开业流程和场地选择（示例）"),
+    )),
+    DemoPerson("13800138023", "周志强", date(1988, 11, 3), "M", "440802", 8, True, False, (
+        ("tracking", "phone", "reached", "电话回访，个体店经营中（示例）"),
+    )),
+)  # fmt: skip
+DEMO_PERSON_PASSWORD = "zhanjiang-demo-case"  # noqa: S105 - a published demo password
+
+
+def _demo_id(region: str, birth: date, sequence: int, sex: str) -> str:
+    from portal.rules.idnumber import check_digit
+
+    first17 = f"{region}{birth:%Y%m%d}{sequence:02d}{(1 if sex == 'M' else 2)}"
+    return first17 + check_digit(first17)
+
+
+async def load_demo_services(
+    session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance, sms: SmsGateway
+) -> int:
+    """Registered demo residents, months into their registration, with service records, requests (one answered,
+    one overdue), a policy application waiting and a grant; skipped for a number that has an account."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from portal.clock import local_today
+    from portal.models import Registration as RegistrationRow
+    from portal.models import RegistrationEvent, StaffUser, Verification
+    from portal.rules.policies import months_before
+    from portal.services import decisions, service_records
+    from portal.services.cases import Lock
+    from portal.services.staff import scope_of
+
+    existing = set(await session.scalars(select(ResidentAccount.phone)))
+    staff = {u.username: scope_of(u) for u in await session.scalars(select(StaffUser))}
+    today = local_today()
+    added = 0
+    for n, person in enumerate(DEMO_PEOPLE, start=1):
+        if person.phone in existing:
+            continue
+        account = await accounts.create_account(session, person.phone, DEMO_PERSON_PASSWORD, "zh_CN")
+        if account is None:
+            continue
+        county = "chikan" if person.county == "440802" else "xiashan"
+        clerk, reviewer = staff[f"{county}.clerk"], staff[f"{county}.reviewer"]
+        since = months_before(today, person.months_registered)
+        answers = _demo_answers(
+            person.phone, person.name, _demo_id(person.county, person.birth, 30 + n, person.sex), person.county, []
+        )
+        answers["employment"]["employment_ended_on"] = (since - timedelta(days=10)).isoformat()
+        answers["skills"] |= {
+            "training_intention": "yes" if person.wants_training else "no",
+            "entrepreneurship_intention": "yes" if person.wants_business else "no",
+        }
+        number = await _submit_demo(session, cipher, social_insurance, account.id, person.phone, answers)
+        registration = await session.scalar(select(RegistrationRow).where(RegistrationRow.number == number))
+        assert registration is not None
+        session.add(Verification(
+            registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
+            outcome=VerificationOutcome.MATCH, detail={"note": "demo data"},
+        ))  # fmt: skip
+        await session.flush()
+        await decisions.decide(session, sms, reviewer, number, Lock(registration.version, 0), outcome="register")
+        # As if it all happened `months_registered` months ago.
+        shift = timedelta(days=(today - since).days)
+        await session.refresh(registration)
+        assert registration.decided_at is not None
+        await session.execute(
+            update(RegistrationRow).where(RegistrationRow.id == registration.id)
+            .values(accepted_at=registration.accepted_at - shift, decided_at=registration.decided_at - shift)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        for event in await session.scalars(
+            select(RegistrationEvent).where(RegistrationEvent.registration_id == registration.id)
+        ):
+            event.at -= shift
+        for i, (kind, channel, result, note) in enumerate(person.services):
+            day = since + timedelta(days=(today - since).days * (i + 1) // (len(person.services) + 1))
+            await service_records.record(
+                session, clerk, number, day=day.isoformat(), kind=kind, channel=channel, result=result, note=note,
+            )  # fmt: skip
+        await _demo_requests_and_applications(session, cipher, social_insurance, sms, person, account.id, clerk,
+                                              reviewer, today)  # fmt: skip
+        added += 1
+    return added
+
+
+async def _demo_requests_and_applications(
+    session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance, sms: SmsGateway, person: DemoPerson,
+    account_id: int, clerk: Scope, reviewer: Scope, today: date,
+) -> None:  # fmt: skip
+    """Per person: 陈建国 certified (P11) and waiting on a training subsidy with a commitment, a job request
+    answered; 吴小敏 a business request overdue; 周志强 a founder's grant (P01), a policy question answered."""
+    from datetime import datetime, time, timedelta
+
+    from portal.clock import LOCAL_TZ
+    from portal.services import policy_applications, service_requests
+    from portal.services.policy_applications import Decision
+
+    limiter = make_limiter(None, "demo")  # the demo's requests are not the day's allowance of anyone
+
+    def days_ago(days: int) -> datetime:
+        return datetime.combine(today - timedelta(days=days), time(10), tzinfo=LOCAL_TZ)
+
+    async def approve(code: str, form: Mapping[str, object], amount: str, days: int) -> None:
+        applied = await policy_applications.apply(
+            session, cipher, social_insurance, account_id, code, form, "zh_CN", now=days_ago(days)
+        )
+        period = Decision(outcome="approve", amount=amount, period_from=(today - timedelta(days)).isoformat(),
+                          period_to=(today + timedelta(days=365 - days)).isoformat(), note="示例数据")  # fmt: skip
+        await policy_applications.decide(session, sms, reviewer, applied.number, 1, period)
+
+    async def ask(kind: str, text: str, days: int) -> str:
+        filed = await service_requests.file(
+            session, limiter, per_day=10, answer_days=1, account_id=account_id, kind=kind, text=text,
+            now=days_ago(days),
+        )  # fmt: skip
+        return filed.number
+
+    if person.name == "陈建国":
+        await approve("P11", {"missing_papers": ["none"]}, "", 100)
+        await policy_applications.apply(
+            session, cipher, social_insurance, account_id, "P06",
+            {"missing_papers": ["training_record"], "signed_name": person.name, "agree": "yes"}, "zh_CN",
+        )  # fmt: skip
+        number = await ask("job", "想找设备维护或仓库管理的工作，赤坎附近，能倒班。", 1)
+        await service_requests.answer(
+            session, sms, clerk, number, "为您推荐：赤坎某物流园设备维护员，月薪4500元，12月5日前可面试（示例）。",
+            record_as="job_recommendation",
+        )  # fmt: skip
+    elif person.name == "吴小敏":
+        await ask("business", "想开网店卖湛江特产，请问创业担保贷款怎么申请？", 7)
+    else:
+        form = {"business_founded_on": (today - timedelta(days=230)).isoformat(), "employees_insured_months": "4",
+                "missing_papers": ["none"]}  # fmt: skip
+        await approve("P01", form, "10000", 20)
+        number = await ask("policy", "领了一次性创业资助后，还能申请技能培训补贴吗？", 3)
+        await service_requests.answer(
+            session, sms, clerk, number,
+            "领取一次性创业资助后，除灵活就业人员社会保险补贴外，不能再享受技能培训补贴等其他就业补贴；创业类政策仍可申请（示例）。",
+            close=True,
+        )  # fmt: skip

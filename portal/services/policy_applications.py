@@ -79,6 +79,7 @@ REJECTION_REASON_REQUIRED = _l("Select the reason for not approving")
 APPLICANT_NOTE_REQUIRED = _l("Write a note to the applicant saying why")
 COMMITMENT_REQUIRED = _l("Select whether the credit commitment was kept")
 AMOUNT_MAX = Decimal("1000000")
+NO_MONEY = "service"  # the kind of policy whose approval grants no amount
 
 
 # ---- the resident applies -----------------------------------------------------------------------------------
@@ -441,7 +442,13 @@ async def decide(
     if decision.outcome not in OUTCOMES:
         errors["outcome"] = OUTCOME_REQUIRED
     elif decision.outcome == "approve":
-        amount = _amount(decision.amount)
+        version_kind = await session.scalar(
+            select(PolicyVersion.kind).where(PolicyVersion.id == application.policy_version_id)
+        )
+        # A service or a certification (P11, P13) gives no money: its grant is the record that it was given.
+        amount = (
+            Decimal("0.00") if version_kind == NO_MONEY and not decision.amount.strip() else _amount(decision.amount)
+        )
         if amount is None:
             errors["amount"] = AMOUNT_INVALID
         period_from, period_to = fields.parse_date(decision.period_from), fields.parse_date(decision.period_to)

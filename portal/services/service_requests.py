@@ -105,7 +105,7 @@ async def _new(
         number=await _new_number(session, local_date(now)), registration_id=registration.id,
         account_id=registration.account_id, county_code=registration.county_code, kind=RequestKind(kind),
         channel=channel, status=RequestStatus.WAITING, due=due.deadline, due_provisional=due.provisional,
-        recorded_by=recorded_by,
+        recorded_by=recorded_by, created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(request)
     await session.flush()
