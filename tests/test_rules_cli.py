@@ -123,3 +123,12 @@ def test_ui_benefit_before_any_known_minimum_wage_says_so(capsys) -> None:
     code, out = run(capsys, "ui-benefit", "--insured-months", "24", "--on", "2025-02-28")
     assert code == 2
     assert out == {"error": "no minimum wage is known on 2025-02-28"}
+
+
+def test_the_readme_documents_every_profile_key() -> None:
+    from pathlib import Path
+
+    from portal.rules.policies import PROFILE_KEYS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert [key for key in PROFILE_KEYS if f"| `{key}` | {PROFILE_KEYS[key]} |" not in readme] == []
