@@ -31,6 +31,9 @@ from portal.models import Person, Registration, RegistrationStatus, StaffRole, S
 from portal.services import queue
 from portal.services.staff import Scope
 
+# The typed answers every registration has (issue 7).
+TYPED_ANSWERS = {"ethnicity": "汉族", "education": "senior", "wants_training": False, "wants_business": False,
+                 "insured_before": "yes"}  # fmt: skip
 AREAS = ["440802", "440803", "440804", "440811", "440823", "440825", "440881", "440882", "440883", "zjetdz"]
 
 
@@ -70,7 +73,7 @@ async def fill(settings: Settings, count: int) -> tuple[Scope, Scope]:
                 {"number": f"ZJB{start + i:011d}", "person_id": start + i + 1, "account_id": None,
                  "county_code": rng.choice(AREAS), "status": rng.choice(statuses).value, "pension_category": "M60",
                  "hukou_local": True, "residence_urban": True, "unemployment_category": "dismissed",
-                 "phone": "13900000000", "answers": {}, "accepted_at": datetime.now(UTC),
+                 "phone": "13900000000", "answers": {}, "accepted_at": datetime.now(UTC), **TYPED_ANSWERS,
                  "deadline": today + timedelta(days=rng.randint(-10, 20)), "deadline_provisional": False,
                  "version": 1, "decision_note": "", "end_note": "", "created_at": datetime.now(UTC),
                  "updated_at": datetime.now(UTC)}

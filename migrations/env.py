@@ -56,9 +56,11 @@ def _run(connection: Connection) -> None:
 
 async def run_migrations_online() -> None:
     engine = make_engine(_url())
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+    finally:  # a migration that stops (bad data) still closes its connections
+        await engine.dispose()
 
 
 if context.is_offline_mode():

@@ -119,3 +119,29 @@ def test_a_registration_without_a_required_answer_stops_the_migration_rather_tha
     with sqlite3.connect(path) as db:  # nothing changed: once the answer is there, the migration can run
         assert db.execute("SELECT version_num FROM alembic_version").fetchone() == (_BEFORE_TYPED_ANSWERS,)
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'registration_difficulties'").fetchone() is None
+
+
+# ---- the 12333 minimum's counts (1d993c7aac5f): filled from the service records already there ----------------------
+
+
+def test_the_minimum_counts_migration_counts_the_records_already_kept(tmp_path) -> None:
+    path = tmp_path / "counts.db"
+    config = _config(f"sqlite+aiosqlite:///{path}")
+    command.upgrade(config, _BEFORE_TYPED_ANSWERS)
+    _registration_before_typed_answers(path, _ANSWERS)
+    command.upgrade(config, "2462a01ecd18")  # the one before the counts
+    with sqlite3.connect(path) as db:
+        for kind, result in [("guidance", "reached"), ("guidance", "refused_without_reason"),
+                             ("job_recommendation", "not_reached"), ("tracking", "reached"),
+                             ("training", "reached")]:  # fmt: skip
+            db.execute(
+                "INSERT INTO service_records (registration_id, day, kind, channel, result, note, created_at,"
+                " updated_at) VALUES (1, '2026-11-20', ?, 'phone', ?, '', ?, ?)", (kind, result, _NOW, _NOW),
+            )  # fmt: skip
+    command.upgrade(config, "head")
+    with sqlite3.connect(path) as db:
+        counts = db.execute(
+            "SELECT policy, guidance, job_recommendation, training FROM service_minimum_counts"
+            " WHERE registration_id = 1"
+        ).fetchone()  # fmt: skip
+    assert counts == (0, 2, 0, 1)

@@ -36,6 +36,7 @@ from portal.models.registration import (
     UnemploymentCategory,
 )
 from portal.models.service_items import ServiceItem
+from portal.models.service_minimum import ServiceMinimumCount
 from portal.models.service_records import ServiceChannel, ServiceKind, ServiceRecord, ServiceResult
 from portal.models.service_requests import (
     RequestChannel,
@@ -93,6 +94,7 @@ __all__ = [
     "ServiceChannel",
     "ServiceItem",
     "ServiceKind",
+    "ServiceMinimumCount",
     "ServiceRecord",
     "ServiceRequest",
     "ServiceResult",

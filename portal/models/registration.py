@@ -152,8 +152,21 @@ class Registration(Timestamped, Base):
         sa.Index("ix_registrations_queue", "county_code", "status", "deadline", "id"),
         sa.Index("ix_registrations_status_deadline", "status", "deadline", "id"),
         sa.Index("ix_registrations_account_id", "account_id"),
-        # Standing registrations by the day they were decided: the 12333 minimum's list of people behind.
-        sa.Index("ix_registrations_registered", "county_code", "status", "decided_at"),
+        # Standing registrations by the day they were decided: the 12333 minimum's list of people behind. Partial,
+        # so that the queue's (county, status, …) queries keep their own index.
+        sa.Index(
+            "ix_registrations_registered",
+            "county_code",
+            "decided_at",
+            sqlite_where=sa.text("status = 'registered'"),
+            postgresql_where=sa.text("status = 'registered'"),
+        ),
+        sa.Index(  # the same list for the whole city
+            "ix_registrations_registered_city",
+            "decided_at",
+            sqlite_where=sa.text("status = 'registered'"),
+            postgresql_where=sa.text("status = 'registered'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

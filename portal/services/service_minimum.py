@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import local_date, local_midnight, local_today
 from portal.i18n import ngettext
-from portal.models import Person, Registration, RegistrationStatus, ServiceKind, ServiceRecord, ServiceResult
+from portal.models import (
+    Person,
+    Registration,
+    RegistrationStatus,
+    ServiceKind,
+    ServiceMinimumCount,
+    ServiceRecord,
+    ServiceResult,
+)
 from portal.rules import service_minimum as rules
 from portal.rules.policies import months_before
 from portal.rules.service_minimum import Progress, Year
@@ -57,6 +66,21 @@ def registered_on(registration: Registration) -> date | None:
 
 def _counted() -> list[ColumnElement[bool]]:
     return [ServiceRecord.kind.in_(KINDS), ServiceRecord.result.in_(COUNTED)]
+
+
+async def tally(session: AsyncSession, registration_id: int, kind: ServiceKind, result: ServiceResult) -> None:
+    """Count a service record the minimum counts, in one statement (INSERT … ON CONFLICT DO UPDATE): records
+    written at the same moment each add one."""
+    if kind not in KINDS or result not in COUNTED:
+        return
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    column = ServiceMinimumCount.__table__.c[kind.value]
+    await session.execute(
+        insert(ServiceMinimumCount)
+        .values({"registration_id": registration_id, kind.value: 1})
+        .on_conflict_do_update(index_elements=["registration_id"], set_={kind.value: column + 1})
+    )
 
 
 async def year_of(session: AsyncSession, registration: Registration, today: date | None = None) -> Year | None:
@@ -120,26 +144,17 @@ async def behind(session: AsyncSession, scope: Scope, *, page: int = 1, today: d
     ]
     if not scope.is_city:
         standing.append(Registration.county_code == scope.area_code)
-    counted = (
-        select(
-            ServiceRecord.registration_id.label("registration_id"),
-            *(func.sum(case((ServiceRecord.kind == kind, 1), else_=0)).label(kind.value) for kind in KINDS),
-        )
-        .join(Registration, Registration.id == ServiceRecord.registration_id)
-        .where(*standing, *_counted())
-        .group_by(ServiceRecord.registration_id)
-        .subquery()
-    )
-    done = {kind: func.coalesce(counted.c[kind.value], 0) for kind in KINDS}
+    counts = ServiceMinimumCount.__table__
+    done = {kind: func.coalesce(counts.c[kind.value], 0) for kind in KINDS}
     lagging = or_(*(done[kind] < _expected(rules.TARGETS[kind], today) for kind in KINDS))
     conditions = and_(*standing, lagging)
-    base = select(Registration.id).outerjoin(counted, counted.c.registration_id == Registration.id).where(conditions)
+    base = select(Registration.id).outerjoin(counts, counts.c.registration_id == Registration.id).where(conditions)
     total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
     win = paging.window(total, page, PAGE_SIZE)
     rows = await session.execute(
         select(Registration.number, Person.name, Registration.decided_at, *done.values())
         .join(Person, Person.id == Registration.person_id)
-        .outerjoin(counted, counted.c.registration_id == Registration.id)
+        .outerjoin(counts, counts.c.registration_id == Registration.id)
         .where(conditions)
         .order_by(Registration.decided_at, Registration.id)
         .limit(win.limit)
@@ -149,8 +164,8 @@ async def behind(session: AsyncSession, scope: Scope, *, page: int = 1, today: d
         session, scope.actor, "service_minimum.view", "service_minimum", scope.area_code or "city", {"page": win.page}
     )
     shown = []
-    for number, name, decided_at, *counts in rows.all():
+    for number, name, decided_at, *given in rows.all():
         starts = local_date(decided_at)
-        year = rules.year_of(starts, {kind.value: n for kind, n in zip(KINDS, counts, strict=True)}, today)
+        year = rules.year_of(starts, {kind.value: n for kind, n in zip(KINDS, given, strict=True)}, today)
         shown.append(BehindRow(number, name, starts, year))
     return BehindPage(shown, total, win.page, win.pages)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.clock import local_today
 from portal.i18n import _l
 from portal.models import RegistrationStatus, ServiceChannel, ServiceKind, ServiceRecord, ServiceResult
-from portal.services import audit, cases, fields
+from portal.services import audit, cases, fields, service_minimum
 from portal.services.errors import Conflict, InputError, NotAllowed
 from portal.services.staff import Scope
 
@@ -90,6 +90,7 @@ async def add(
     )  # fmt: skip
     session.add(service_record)
     await session.flush()
+    await service_minimum.tally(session, registration_id, kind, result)
     return service_record
 
 

@@ -3,12 +3,20 @@ people the agency is behind with (counted in SQL at the same pace as the pure ru
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 
 from portal.i18n import current_locale
-from portal.models import Registration, RegistrationStatus, ServiceChannel, ServiceKind, ServiceResult
+from portal.models import (
+    Registration,
+    RegistrationStatus,
+    ServiceChannel,
+    ServiceKind,
+    ServiceMinimumCount,
+    ServiceResult,
+)
 from portal.services import service_minimum, service_records
 from portal.services.staff import scope_of
 from tests.conftest import make_id
@@ -132,3 +140,23 @@ async def test_staff_of_any_role_may_read_the_list_and_reading_it_is_audited(db,
     await service_minimum.behind(db, scope_of(reviewer), today=TODAY)
     await db.commit()
     assert await db.scalar(select(AuditEntry.action).where(AuditEntry.action == "service_minimum.view"))
+
+
+async def test_services_recorded_at_once_are_each_counted_for_the_list(db, services, scopes) -> None:
+    person = await _person(db, services, scopes, 1)
+    await _decided(db, person, date(2026, 7, 30))
+
+    async def give(kind: ServiceKind) -> None:
+        async with services.sessionmaker() as session:
+            await service_records.add(session, person.id, TODAY, kind, ServiceChannel.PHONE, ServiceResult.REACHED,
+                                      "", None)  # fmt: skip
+            await session.commit()
+
+    kinds = [ServiceKind.GUIDANCE] * 4 + [ServiceKind.TRAINING] * 2 + [ServiceKind.TRACKING] * 2
+    await asyncio.gather(*(give(kind) for kind in kinds))
+    counts = await db.get(ServiceMinimumCount, person.id, populate_existing=True)
+    assert (counts.policy, counts.guidance, counts.job_recommendation, counts.training) == (0, 4, 0, 2)
+    # The list (counts kept as records are written) and the person's year (records added up) agree.
+    year = await service_minimum.year_of(db, person, TODAY)
+    listed = await service_minimum.behind(db, scopes["reviewer"], today=TODAY)
+    assert [row.year for row in listed.rows] == [year]
