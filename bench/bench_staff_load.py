@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_staff_load.py                  # SQLite in a temporary folder
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_staff_load.py
+    BENCH_PAGE=/staff/service-minimum .venv/bin/python bench/bench_staff_load.py   # another page (see PAGES)
 
 Serves the portal (one uvicorn worker, migrated, demo data, 12 county clerks signed in) and the bare app
 of `bench/bare_app.py` with the same server settings, then runs wrk against each in turn, interleaved:
@@ -32,6 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DURATION = os.environ.get("BENCH_SECONDS", "10")
 STAFF = 12
+# The pages this bench can load, with the audit action each staff view of it writes (None: a public page).
+PAGES = {
+    "/staff": "queue.view", "/staff/service-minimum": "service_minimum.view",
+    "/staff/service-requests": "service_requests.view", "/services": None, "/policies": None,
+}  # fmt: skip
+PAGE = os.environ.get("BENCH_PAGE", "/staff")
 PASSWORD = "ledger and lantern"
 
 
@@ -107,7 +114,7 @@ def _wrk(url: str, connections: int, cookies: list[str] | None, workdir: Path) -
             "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}  # fmt: skip
 
 
-def _queue_views(url: str) -> int:
+def _page_views(url: str, action: str) -> int:
     from sqlalchemy import text
 
     from portal.db import make_engine
@@ -115,7 +122,7 @@ def _queue_views(url: str) -> int:
     async def count() -> int:
         engine = make_engine(url)
         async with engine.connect() as conn:
-            views = await conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'queue.view'"))
+            views = await conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = :action"), {"action": action})
         await engine.dispose()
         return int(views or 0)
 
@@ -125,6 +132,9 @@ def _queue_views(url: str) -> int:
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
+    if PAGE not in PAGES:
+        raise SystemExit(f"BENCH_PAGE is one of {', '.join(PAGES)}")
+    action = PAGES[PAGE]
     with tempfile.TemporaryDirectory(prefix="bench-staff-") as tmp:
         workdir = Path(tmp)
         url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
@@ -143,7 +153,7 @@ def main() -> None:
             rows = []
             for staff in (2, STAFF):
                 bare_result = _wrk(f"{bare}/", staff, None, workdir)
-                queue_result = _wrk(f"{portal}/staff", staff, cookies[:staff], workdir)
+                queue_result = _wrk(f"{portal}{PAGE}", staff, cookies[:staff] if action else None, workdir)
                 rows.append((staff, queue_result, bare_result))
             time.sleep(3)  # the in-app sealer's tick is 2 s
         finally:
@@ -152,14 +162,15 @@ def main() -> None:
                 server.wait()
         verify = subprocess.run([BIN / "portal", "audit", "verify"], env=env, capture_output=True, text=True)  # noqa: S603
         database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        print(f"staff queue under load, {database}, wrk -t2 for {DURATION} s per run, one uvicorn worker")
-        print("| staff at once | queue req/s | p50 ms | p99 ms | non-2xx | bare req/s | ratio |")
+        print(f"{PAGE} under load, {database}, wrk -t2 for {DURATION} s per run, one uvicorn worker")
+        print("| connections | page req/s | p50 ms | p99 ms | non-2xx | bare req/s | ratio |")
         print("|---|---|---|---|---|---|---|")
         for staff, queue, bare_run in rows:
             print(f"| {staff} | {queue['rps']:.0f} | {queue['p50']:.1f} | {queue['p99']:.1f} | {queue['non_2xx']} "
                   f"| {bare_run['rps']:.0f} | {queue['rps'] / bare_run['rps']:.3f} |")  # fmt: skip
-        sent = sum(queue["requests"] for _, queue, _ in rows) + STAFF  # each sign-in opened the queue once
-        print(f"queue views sent: {sent}, audited: {_queue_views(url)}")
+        if action:
+            sent = sum(queue["requests"] for _, queue, _ in rows) + (STAFF if PAGE == "/staff" else 0)
+            print(f"views sent: {sent}, audited: {_page_views(url, action)}")  # each sign-in opened the queue once
         print(f"audit verify: {verify.stdout.strip()}")
 
 
