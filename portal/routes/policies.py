@@ -103,11 +103,15 @@ async def check(request: Request[Any, Any, Any], db: Db) -> Response[Any]:
 async def policy_page(request: Request[Any, Any, Any], db: Db, services: Deps, code: FromPath[str]) -> Template:
     policy = await policies.get(db, code)
     account = await signed_in(request, db)
-    fit = None
+    fit, applied = None, {}
     if account is not None:
         mine = await policies.resident_checklist(db, services.cipher, services.social_insurance, account.id)
         fit = next((f for f in mine.fits if f.policy.code == code), None)
-    return page("policies/policy.html", account=account, policy=policy, fit=fit, situations=policies.SITUATION_LABELS)
+        applied = policy_applications.latest_by_policy(await policy_applications.of_account(db, account.id))
+    return page(
+        "policies/policy.html", account=account, policy=policy, fit=fit, situations=policies.SITUATION_LABELS,
+        applied=applied, status_labels=policy_applications.STATUS_LABELS,
+    )  # fmt: skip
 
 
 # ---- the signed-in resident ---------------------------------------------------------------------------
@@ -116,10 +120,10 @@ async def policy_page(request: Request[Any, Any, Any], db: Db, services: Deps, c
 @get("/account/policies", name="my_policies")
 async def my_policies(db: Db, services: Deps, account: Account) -> Template:
     mine = await policies.resident_checklist(db, services.cipher, services.social_insurance, account.id)
+    applications = await policy_applications.of_account(db, account.id)
     return page(
-        "policies/mine.html", account=account, checklist=mine,
-        applications=await policy_applications.of_account(db, account.id),
-        status_labels=policy_applications.STATUS_LABELS,
+        "policies/mine.html", account=account, checklist=mine, applications=applications,
+        applied=policy_applications.latest_by_policy(applications), status_labels=policy_applications.STATUS_LABELS,
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +26,8 @@ from portal.models import (
     Difficulty,
     Grant,
     Policy,
+    PolicyApplication,
+    PolicyApplicationStatus,
     PolicyVersion,
     Registration,
     UnemploymentCategory,
@@ -202,7 +204,14 @@ async def profile_of(
         ).all()
     }
     ui_period = granted.get("P08")
-    return Profile(
+    # What approved applications answered (a business's founding date, its hires …): facts the agency accepted.
+    accepted = await session.scalars(
+        select(PolicyApplication.answers)
+        .where(PolicyApplication.registration_id == registration.id,
+               PolicyApplication.status == PolicyApplicationStatus.APPROVED)
+        .order_by(PolicyApplication.decided_at)
+    )  # fmt: skip
+    profile = Profile(
         birth_date=person.birth_date,
         sex=person.sex,
         registration_state=registration.status.value,
@@ -217,6 +226,17 @@ async def profile_of(
         difficulty_certified="P11" in granted,
         receiving_ui_benefit=ui_period is not None and ui_period[0] <= today <= ui_period[1],
     )
+    for answers_given in accepted:
+        profile = with_answers(profile, answers_given)
+    return profile
+
+
+def with_answers(profile: Profile, answers: Mapping[str, Any]) -> Profile:
+    """The profile with what an application answered (a business's founding date, hires …)."""
+    changes = dict(answers)
+    if "business_founded_on" in changes:
+        changes["business_founded_on"] = date.fromisoformat(changes["business_founded_on"])
+    return replace(profile, **changes)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,7 +35,7 @@ from portal.models import (
     Registration,
 )
 from portal.models.base import utcnow
-from portal.rules.policies import Outcome, Profile, evaluate
+from portal.rules.policies import Outcome, evaluate
 from portal.services import audit, commitments, fields, inbox, paging, policies
 from portal.services import registration as registrations
 from portal.services.answers import id_number_masked
@@ -171,14 +171,6 @@ def _answers(
     return values, errors
 
 
-def with_answers(profile: Profile, answers: Mapping[str, Any]) -> Profile:
-    """The profile with what an application answered (a business's founding date, hires …)."""
-    changes = dict(answers)
-    if "business_founded_on" in changes:
-        changes["business_founded_on"] = date.fromisoformat(changes["business_founded_on"])
-    return replace(profile, **changes)
-
-
 @dataclass(frozen=True)
 class Applied:
     number: str
@@ -222,7 +214,7 @@ async def apply(
     if errors:
         raise InputError(errors)
     profile = await policies.profile_of(session, cipher, social_insurance, registration, answers_of(registration))
-    outcome = evaluate(code, row.conditions, with_answers(profile, values), today)
+    outcome = evaluate(code, row.conditions, policies.with_answers(profile, values), today)
     if not outcome.eligible:
         raise InputError({"eligibility": _l(
             "From your answers, this policy does not fit you yet: %(missing)s", missing=join_words(outcome.missing)
@@ -296,6 +288,14 @@ async def of_account(session: AsyncSession, account_id: int) -> list[Application
 
 async def of_registration(session: AsyncSession, registration_id: int, limit: int = 20) -> list[ApplicationRow]:
     return await _rows(session, PolicyApplication.registration_id == registration_id, limit=limit)
+
+
+def latest_by_policy(rows: Sequence[ApplicationRow]) -> dict[str, ApplicationRow]:
+    """Each policy's newest application among `rows` (which come newest first)."""
+    latest: dict[str, ApplicationRow] = {}
+    for row in rows:
+        latest.setdefault(row.application.policy_code, row)
+    return latest
 
 
 async def one_of_account(session: AsyncSession, account_id: int, number: str) -> ApplicationRow:
@@ -405,7 +405,7 @@ async def case_of(
     assert registration is not None
     assert version is not None
     profile = await policies.profile_of(session, cipher, social_insurance, registration, answers_of(registration))
-    outcome = evaluate(version.policy_code, version.conditions, with_answers(profile, application.answers),
+    outcome = evaluate(version.policy_code, version.conditions, policies.with_answers(profile, application.answers),
                        local_today())  # fmt: skip
     grant = await session.scalar(select(Grant).where(Grant.application_id == application.id))
     await audit.record(session, scope.actor, "policy_application.view", "policy_application", number)

@@ -73,3 +73,15 @@ async def test_another_residents_application_is_not_found(client, services, db, 
     client.cookies.clear()
     await sign_up(client, services, "13800000094")
     assert (await client.get(f"/account/policy-applications/{number}")).status_code == 404
+
+
+async def test_the_checklist_shows_where_an_application_stands_instead_of_whether_it_fits(client, services, db,
+                                                                                           named_staff) -> None:  # fmt: skip
+    await registered_over_http(client, services, db, "13800000095")
+    await post_form(client, "/policies/P06/apply", {"missing_papers": "none"}, page="/policies/P06/apply")
+    number = await db.scalar(select(PolicyApplication.number))
+    mine = await client.get("/account/policies")
+    p06 = mine.text.split('id="fit-P06"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/account/policy-applications/{number}"' in p06
+    assert "符合条件" not in p06
+    assert f'href="/account/policy-applications/{number}"' in (await client.get("/policies/P06")).text

@@ -172,3 +172,36 @@ async def test_grants_feed_the_rules_certification_and_the_founder_exclusion(db,
     profile = await policies.profile_of(db, services.cipher, services.social_insurance, loaded, answers_of(loaded))
     assert profile.difficulty_certified
     assert "P11" in profile.policies_taken
+
+
+async def test_what_an_approved_application_answered_is_part_of_the_profile_after(db, services, scopes) -> None:
+    registration = await registered_case(db, services, scopes["reviewer"])
+    founded = (date.today() - timedelta(days=200)).isoformat()
+    form = {"business_founded_on": founded, "employees_insured_months": "4", **HAVE_IT_ALL}
+    applied = await _apply(db, services, registration.account_id, "P01", form)
+    loaded = await latest_of(db, registration.account_id)
+    before = await policies.profile_of(db, services.cipher, services.social_insurance, loaded, answers_of(loaded))
+    assert before.business_founded_on is None  # only an application under way: not yet a fact
+    grant = policy_applications.Decision(outcome="approve", amount="10000", period_from=founded, period_to=founded)
+    await policy_applications.decide(db, services.sms, scopes["reviewer"], applied.number, 1, grant)
+    await db.commit()
+    after = await policies.profile_of(db, services.cipher, services.social_insurance, loaded, answers_of(loaded))
+    assert (after.business_founded_on, after.employees_insured_months) == (date.fromisoformat(founded), 4)
+    # P02 then reads the business the agency accepted: only the rented premises are missing.
+    mine = await policies.resident_checklist(db, services.cipher, services.social_insurance, registration.account_id)
+    p02 = next(fit for fit in mine.fits if fit.policy.code == "P02")
+    assert len(p02.outcome.missing) == 1
+
+
+async def test_a_service_or_certification_is_approved_without_an_amount_and_money_is_not(db, services, scopes) -> None:
+    registration = await registered_case(db, services, scopes["reviewer"], difficulties=["disabled"])
+    certification = await _apply(db, services, registration.account_id, "P11", HAVE_IT_ALL)
+    training = await _apply(db, services, registration.account_id, "P06", HAVE_IT_ALL)
+    no_amount = policy_applications.Decision(outcome="approve", period_from="2026-12-01", period_to="2027-11-30")
+    with pytest.raises(InputError) as raised:
+        await policy_applications.decide(db, services.sms, scopes["reviewer"], training.number, 1, no_amount)
+    assert set(raised.value.errors) == {"amount"}
+    await policy_applications.decide(db, services.sms, scopes["reviewer"], certification.number, 1, no_amount)
+    await db.commit()
+    grant = await db.scalar(select(Grant).where(Grant.policy_code == "P11"))
+    assert grant.amount == 0
