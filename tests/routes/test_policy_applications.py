@@ -75,8 +75,9 @@ async def test_another_residents_application_is_not_found(client, services, db, 
     assert (await client.get(f"/account/policy-applications/{number}")).status_code == 404
 
 
-async def test_the_checklist_shows_where_an_application_stands_instead_of_whether_it_fits(client, services, db,
-                                                                                           named_staff) -> None:  # fmt: skip
+async def test_the_checklist_shows_where_an_application_stands_instead_of_whether_it_fits(
+    client, services, db, named_staff
+) -> None:
     await registered_over_http(client, services, db, "13800000095")
     await post_form(client, "/policies/P06/apply", {"missing_papers": "none"}, page="/policies/P06/apply")
     number = await db.scalar(select(PolicyApplication.number))
