@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookies import CookieError, SimpleCookie
@@ -12,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from litestar import Litestar
+from litestar import Litestar, Request
+from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -23,7 +25,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
-from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Empty, HTTPScope, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import csrf, i18n, logging_filters, sessions
@@ -31,13 +33,14 @@ from portal.adapters.sms import make_gateway
 from portal.adapters.social_insurance import make_social_insurance
 from portal.adapters.verification import make_sources
 from portal.app_services import Services
+from portal.clock import local_today
 from portal.config import Settings
 from portal.crypto import Cipher, SealedTokens
 from portal.db import make_engine, make_sessionmaker, session_scope
 from portal.input_guard import input_guard
 from portal.routes import DEPENDENCIES, ROUTES, staff_router
 from portal.routes.errors import EXCEPTION_HANDLERS
-from portal.services import audit
+from portal.services import audit, notices
 from portal.services.audit import Sealer
 from portal.services.passwords import passwords
 from portal.services.ratelimit import make_limiter
@@ -57,6 +60,7 @@ SESSION_COOKIE = "session"
 STAFF_SESSION_COOKIE = "staff_session"
 # The account page polls this for the count of new messages: it must not keep a session alive by itself.
 INBOX_COUNT_PATH = "/account/inbox/count"
+NOTICE_CACHE_STORE = "notice_pages"
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -168,13 +172,30 @@ async def run_jobs_every(services: Services, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
+STORES = ("sessions", "staff_sessions", NOTICE_CACHE_STORE)
+
+
 def _stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
         root = RedisStore.with_client(url=settings.redis_url, namespace=settings.redis_prefix)
-        return {name: root.with_namespace(name) for name in ("sessions", "staff_sessions")}
-    return {"sessions": MemoryStore(), "staff_sessions": MemoryStore()}
+        return {name: root.with_namespace(name) for name in STORES}
+    return {name: MemoryStore() for name in STORES}
+
+
+def notice_cache_key(request: Request[Any, Any, Any]) -> str:
+    """Public notice pages are cached per language and day for visitors without a session; a page for someone
+    with a session gets a key of its own, never asked again (and `_cache_anonymous_only` keeps it out)."""
+    cookies = request.cookies
+    if any(cookies.get(name) not in (None, "null") for name in (SESSION_COOKIE, STAFF_SESSION_COOKIE)):
+        return f"private:{secrets.token_hex(8)}"
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items()))
+    return f"{i18n.current_locale.get()}:{local_today().isoformat()}:{request.url.path}?{query}"
+
+
+def _cache_anonymous_only(scope: HTTPScope, status_code: int) -> bool:
+    return 200 <= status_code < 300 and not sessions.has_data(scope.get("session"))
 
 
 def _jinja() -> Environment:
@@ -217,6 +238,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Committed: seal what this request wrote to the audit log now rather than at the next tick.
         if session.info.get(audit.PENDING_INFO):
             state.services.sealer.wake()
+        if session.info.get(notices.CHANGED_INFO):  # after the commit, so no reader caches the page as it was
+            await stores[NOTICE_CACHE_STORE].delete_all()
 
     def provide_services(state: State) -> Services:
         services_in_state: Services = state.services
@@ -282,6 +305,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **DEPENDENCIES,
         },
         plugins=[HTMXPlugin()],
+        response_cache_config=ResponseCacheConfig(
+            store=NOTICE_CACHE_STORE, key_builder=notice_cache_key, cache_response_filter=_cache_anonymous_only
+        ),
         template_config=TemplateConfig(instance=template_engine),
         # The input guard first: the CSRF checks read the form, and must not meet bytes its parser fails on.
         middleware=[input_guard, session_config.middleware, resident_csrf_check],

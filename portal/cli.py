@@ -8,8 +8,9 @@ import json
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,6 +93,9 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
             counts["demo_people"] = await demo_data.load_demo_services(
                 session, cipher, social_insurance, make_gateway(settings.sms_gateway)
             )
+            counts["demo_notices"] = await demo_data.load_demo_notices(
+                session, cipher, social_insurance, make_gateway(settings.sms_gateway), settings.attachment_dir
+            )
     return counts
 
 
@@ -121,6 +125,14 @@ async def _create_staff(settings: Settings, args: argparse.Namespace, password: 
             role=args.role, area_code=args.area, via="cli",
         )  # fmt: skip
         return user.username
+
+
+async def _credit_export(settings: Settings, since: date, fmt: str) -> Any:
+    from portal.crypto import Cipher
+    from portal.services import audit, credit
+
+    async with _session(settings) as session:
+        return await credit.export(session, Cipher(settings.data_key), audit.SYSTEM, since, fmt)
 
 
 async def _run_due(settings: Settings) -> dict[str, object]:
@@ -188,6 +200,15 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     seal = audit_cmd.add_parser("seal", help="seal committed entries into the chain and write a checkpoint")
     seal.add_argument("--full", action="store_true", help="look for unsealed entries in the whole log, not the tail")
 
+    credit_cmd = sub.add_parser("credit", help="credit listings").add_subparsers(dest="credit_command", required=True)
+    export = credit_cmd.add_parser(
+        "export", help="write the listings made or ended since a day for the credit-information sharing platform "
+        "(docs/credit-export.md), with FILE.sha256 beside it",
+    )  # fmt: skip
+    export.add_argument("--since", required=True, help="YYYY-MM-DD")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--out", help="the file to write (default credit-listings-SINCE.FORMAT)")
+
     args = parser.parse_args(argv)
     if args.command == "rules":
         return rules_cli.run(args)
@@ -223,6 +244,18 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
             print(json.dumps({k: str(v) for k, v in exc.errors.items()}, ensure_ascii=False), file=sys.stderr)
             return 1
         print(json.dumps({"created": username}))
+        return 0
+    if args.command == "credit":
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            print("portal: --since must be a day, YYYY-MM-DD", file=sys.stderr)
+            return 2
+        out = Path(args.out or f"credit-listings-{since:%Y%m%d}.{args.format}")
+        result = asyncio.run(_credit_export(settings, since, args.format))
+        out.write_bytes(result.content)
+        out.with_name(out.name + ".sha256").write_text(f"{result.sha256}  {out.name}\n")
+        print(json.dumps({"file": str(out), "count": result.count, "sha256": result.sha256}))
         return 0
     if args.command == "jobs":
         print(json.dumps(asyncio.run(_run_due(settings)), ensure_ascii=False))

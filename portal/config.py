@@ -136,6 +136,18 @@ class Settings:
     # may file in a day.
     request_answer_days: int = 1
     requests_per_day: int = 10
+    # Public notices (§5.2): working days a notice is up by default, days after it closes that its entries stay
+    # readable (then only its summary), and working days the county has to answer an objection.
+    notice_working_days: int = 5
+    notice_retention_days: int = 365
+    objection_answer_days: int = 10
+    # Working days a person has to state their side in a credit case (§5.3).
+    credit_statement_days: int = 5
+    # Objections one address may file in an hour, and notice pages it may read in a minute.
+    objections_per_hour: int = 5
+    notice_pages_per_minute: int = 120
+    # Objection attachments: kept here, outside the web root, never served publicly.
+    attachment_dir: Path = Path("instance/attachments")
     # argon2id's cost: `strong` (the default, and the only one production takes) or `fast` for test suites.
     password_hash_profile: str = STRONG_HASHING
 
@@ -213,4 +225,13 @@ class Settings:
             password_hash_profile=password_hash_profile,
             request_answer_days=_int("REQUEST_ANSWER_DAYS", env.get("REQUEST_ANSWER_DAYS", "1"), minimum=1),
             requests_per_day=_int("REQUESTS_PER_DAY", env.get("REQUESTS_PER_DAY", "10"), minimum=1),
+            notice_working_days=_int("NOTICE_WORKING_DAYS", env.get("NOTICE_WORKING_DAYS", "5"), minimum=1),
+            notice_retention_days=_int("NOTICE_RETENTION_DAYS", env.get("NOTICE_RETENTION_DAYS", "365"), minimum=1),
+            objection_answer_days=_int("OBJECTION_ANSWER_DAYS", env.get("OBJECTION_ANSWER_DAYS", "10"), minimum=1),
+            credit_statement_days=_int("CREDIT_STATEMENT_DAYS", env.get("CREDIT_STATEMENT_DAYS", "5"), minimum=1),
+            objections_per_hour=_int("OBJECTIONS_PER_HOUR", env.get("OBJECTIONS_PER_HOUR", "5"), minimum=1),
+            notice_pages_per_minute=_int(
+                "NOTICE_PAGES_PER_MINUTE", env.get("NOTICE_PAGES_PER_MINUTE", "120"), minimum=1
+            ),
+            attachment_dir=Path(env.get("ATTACHMENT_DIR") or instance / "attachments"),
         )

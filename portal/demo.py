@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -355,3 +356,94 @@ async def _demo_requests_and_applications(
             "领取一次性创业资助后，除灵活就业人员社会保险补贴外，不能再享受技能培训补贴等其他就业补贴；创业类政策仍可申请（示例）。",
             close=True,
         )  # fmt: skip
+
+
+# ---- public notices, objections and a credit case (issue 9) ------------------------------------------------------
+
+# Recipients of a training subsidy in 赤坎, in a notice open today (sample people, no account of their own use).
+NOTICE_RECIPIENTS = (
+    ("13800138031", "林晓燕", date(1992, 3, 8), "F"),
+    ("13800138032", "欧阳志明", date(1985, 7, 21), "M"),
+    ("13800138033", "黄海波", date(1979, 12, 2), "M"),
+)
+
+
+async def load_demo_notices(
+    session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance, sms: SmsGateway, settings_dir: Path
+) -> int:
+    """A closed notice (陈建国's certification, cleared for payment), a notice open today of three training
+    subsidies (one entry taken down, an objection under investigation, one answered), and 周志强's business grant
+    in a notice whose objection was upheld, so that he has a credit case waiting for his side. Skipped when a
+    notice exists."""
+    from datetime import timedelta
+
+    from portal.clock import local_today
+    from portal.models import Notice, StaffUser, Verification
+    from portal.models import Registration as RegistrationRow
+    from portal.services import decisions, notices, objections, policy_applications
+    from portal.services.cases import Lock
+    from portal.services.staff import scope_of
+
+    if await session.scalar(select(Notice.id).limit(1)) is not None:
+        return 0
+    staff = {u.username: scope_of(u) for u in await session.scalars(select(StaffUser))}
+    clerk, reviewer = staff["chikan.clerk"], staff["chikan.reviewer"]
+    today = local_today()
+    for n, (phone, name, birth, sex) in enumerate(NOTICE_RECIPIENTS, start=1):
+        account = await accounts.create_account(session, phone, DEMO_PERSON_PASSWORD, "zh_CN")
+        if account is None:
+            continue
+        answers = _demo_answers(phone, name, _demo_id("440802", birth, 40 + n, sex), "440802", [])
+        number = await _submit_demo(session, cipher, social_insurance, account.id, phone, answers)
+        registration = await session.scalar(select(RegistrationRow).where(RegistrationRow.number == number))
+        assert registration is not None
+        session.add(Verification(registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
+                                 outcome=VerificationOutcome.MATCH, detail={"note": "demo data"}))  # fmt: skip
+        await session.flush()
+        await decisions.decide(session, sms, reviewer, number, Lock(registration.version, 0), outcome="register")
+        applied = await policy_applications.apply(session, cipher, social_insurance, account.id, "P06",
+                                                  {"missing_papers": ["none"]}, "zh_CN")  # fmt: skip
+        await policy_applications.decide(session, sms, reviewer, applied.number, 1, policy_applications.Decision(
+            outcome="approve", amount="1200", period_from=today.isoformat(),
+            period_to=(today + timedelta(days=90)).isoformat(), note="示例数据"))  # fmt: skip
+
+    async def published(code: str, back: int = 0) -> Notice:
+        draft = notices.Draft(code, today - timedelta(days=400), today, 5)
+        notice = await notices.compose(session, cipher, clerk, draft)
+        await notices.publish(session, reviewer, notice.number, notice.version, today=today - timedelta(days=back))
+        return notice
+
+    closed = await published("P11", back=20)
+    # As if composed and published 20 days ago.
+    assert closed.published_at is not None
+    closed.published_at -= timedelta(days=20)
+    closed.composed_at -= timedelta(days=21)
+    await session.flush()
+    await notices.settle_due(session, today)
+    training = await published("P06")
+    await notices.take_down(
+        session, reviewer, training.number, 3, "error", "身份证号码录入错误，更正后重新公示（示例）"
+    )
+    limiter = make_limiter(None, "demo")
+
+    async def objection(notice: Notice, position: int, ground: str, facts: str) -> str:
+        filed = await objections.file(
+            session, sms, cipher, limiter, number=notice.number, position=position,
+            form=objections.ObjectionForm(who="anonymous", ground=ground, facts=facts), attachment=None,
+            address="demo", per_hour=100, answer_days=10, attachment_dir=settings_dir,
+        )  # fmt: skip
+        return filed.number
+
+    investigating = await objection(training, 1, "employed", "她上个月起在霞山一家超市当收银员（示例）。")
+    await objections.assign(session, clerk, investigating, 1, str(clerk.staff_id))
+    await objections.investigate(session, cipher, social_insurance, clerk, investigating,
+                                 note="已电话联系本人，约定下周到所核实（示例）。", compare=True)  # fmt: skip
+    answered = await objection(training, 2, "not_resident", "此人常年住在广州（示例）。")
+    await objections.decide(session, sms, reviewer, answered, 1, outcome="not_upheld", statement_days=5,
+                            reply="经核实，其常住地为赤坎区，异议不成立（示例）。")  # fmt: skip
+    founder = await published("P01")
+    upheld = await objection(founder, 1, "false_information", "他的店铺早已转让给别人经营（示例）。")
+    await objections.decide(session, sms, reviewer, upheld, 1, outcome="upheld", statement_days=5,
+                            reply="经核实，店铺已于两个月前转让，异议成立，"
+                                  "已撤下该条公示并启动信用核查（示例）。")  # fmt: skip
+    return 3

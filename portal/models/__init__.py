@@ -4,7 +4,18 @@ from portal.models.accounts import CodePurpose, OutboxMessage, ResidentAccount, 
 from portal.models.areas import CalendarOverride, LocalFigure, ServiceArea
 from portal.models.audit import AuditEntry, AuditSeal
 from portal.models.base import Base
+from portal.models.credit import CreditCase, CreditCaseStatus, CreditRepayment, CreditSource
 from portal.models.inbox import InboxMessage, MessageKind
+from portal.models.notices import Notice, NoticeEntry, NoticeStatus, PaymentStatus
+from portal.models.objections import (
+    OPEN_OBJECTION,
+    Objection,
+    ObjectionGround,
+    ObjectionOutcome,
+    ObjectionStatus,
+    ObjectionStep,
+    ObjectionStepKind,
+)
 from portal.models.people import Person
 from portal.models.policies import CreditListing, Policy, PolicyVersion
 from portal.models.policy_applications import (
@@ -53,6 +64,7 @@ __all__ = [
     "AWAITING_STATUSES",
     "ENDED_STATUSES",
     "JOB_LOSS_CATEGORIES",
+    "OPEN_OBJECTION",
     "OPEN_STATUSES",
     "AuditEntry",
     "AuditSeal",
@@ -62,7 +74,11 @@ __all__ = [
     "Commitment",
     "CommitmentOutcome",
     "CommitmentText",
+    "CreditCase",
+    "CreditCaseStatus",
     "CreditListing",
+    "CreditRepayment",
+    "CreditSource",
     "Difficulty",
     "Education",
     "EventKind",
@@ -71,7 +87,17 @@ __all__ = [
     "InsuredBefore",
     "LocalFigure",
     "MessageKind",
+    "Notice",
+    "NoticeEntry",
+    "NoticeStatus",
+    "Objection",
+    "ObjectionGround",
+    "ObjectionOutcome",
+    "ObjectionStatus",
+    "ObjectionStep",
+    "ObjectionStepKind",
     "OutboxMessage",
+    "PaymentStatus",
     "Person",
     "Policy",
     "PolicyApplication",

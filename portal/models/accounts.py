@@ -27,6 +27,7 @@ class CodePurpose(enum.StrEnum):
     SIGN_UP = "sign_up"
     RESET = "reset"
     CHANGE_PHONE = "change_phone"  # sent to the new number
+    OBJECTION = "objection"  # a real-name objector's number, checked before the objection is filed
 
 
 class SmsCode(Timestamped, Base):

@@ -22,6 +22,11 @@ class MessageKind(enum.StrEnum):
     POLICY_APPROVED = "policy_approved"
     POLICY_REJECTED = "policy_rejected"
     REQUEST_ANSWERED = "request_answered"
+    OBJECTION_RECEIVED = "objection_received"  # an objection to the person's notice entry is under review
+    OBJECTION_DECIDED = "objection_decided"
+    CREDIT_OPENED = "credit_opened"  # the facts, and the time to answer
+    CREDIT_DECIDED = "credit_decided"
+    CREDIT_LISTING_ENDED = "credit_listing_ended"
 
 
 class InboxMessage(Base):

@@ -66,8 +66,8 @@ class PolicyVersion(Base):
 
 
 class CreditListing(Base):
-    """A person on the credit-sharing list (§5.3): no new support while listed. Filled by the credit cases of a
-    later issue; read by the policy rules now."""
+    """A person on the credit-sharing list (§5.3): no new support while listed. Made by a credit case's
+    decision; read by the policy rules."""
 
     __tablename__ = "credit_listings"
     __table_args__ = (sa.Index("ix_credit_listings_person", "person_id", "listed_on"),)
@@ -78,3 +78,11 @@ class CreditListing(Base):
     until: Mapped[date | None]
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The credit case that decided it (none for an entry made before credit cases existed).
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("credit_cases.id"))
+    # A listing ends on its `until` day ("expired", recorded by the daily sweep) or earlier by a repair
+    # decision (信用修复, "repaired"); an ended listing blocks nothing.
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    ended_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    repair_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")

@@ -76,7 +76,12 @@ class Grant(Base):
     """Support granted: an approved application's amount and period, as public notices will publish it."""
 
     __tablename__ = "grants"
-    __table_args__ = (sa.Index("ix_grants_county_granted", "county_code", "granted_on"),)
+    __table_args__ = (
+        sa.Index("ix_grants_county_granted", "county_code", "granted_on"),
+        # What a clerk can compose a notice from: the county's grants of a policy not yet in a notice.
+        sa.Index("ix_grants_to_notice", "county_code", "policy_code", "granted_on",
+                 postgresql_where=sa.text("notice_id IS NULL"), sqlite_where=sa.text("notice_id IS NULL")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("policy_applications.id"), unique=True)
@@ -88,3 +93,8 @@ class Grant(Base):
     period_to: Mapped[date]
     granted_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The notice it is published in (claimed by one conditional UPDATE, so two drafts never share a grant),
+    # and where it stands on the way to payment (portal.models.notices.PaymentStatus).
+    notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notices.id"))
+    payment_status: Mapped[str] = mapped_column(sa.String(20), default="awaiting_notice",
+                                                server_default="awaiting_notice")  # fmt: skip

@@ -12,7 +12,10 @@ from portal.routes import (
     account,
     audit,
     cases,
+    credit,
     inbox,
+    notices,
+    objections,
     pages,
     policies,
     policy_applications,
@@ -43,6 +46,10 @@ ROUTES = [
     *record_access.HANDLERS,
     *service_items.PUBLIC_HANDLERS,
     *status.HANDLERS,
+    *notices.PUBLIC_HANDLERS,
+    *objections.PUBLIC_HANDLERS,
+    *objections.RESIDENT_HANDLERS,
+    *credit.RESIDENT_HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
 DEPENDENCIES = {"account": Provide(require_account)}
@@ -72,6 +79,9 @@ def staff_router(*middleware: Any) -> Router:
             *policy_applications.STAFF_HANDLERS,
             *service_requests.STAFF_HANDLERS,
             *service_minimum.STAFF_HANDLERS,
+            *notices.STAFF_HANDLERS,
+            *objections.STAFF_HANDLERS,
+            *credit.STAFF_HANDLERS,
             administration,
         ],
         dependencies={"staff": Provide(staff_scope)},

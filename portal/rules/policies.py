@@ -17,7 +17,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from portal.i18n import _, join_words, ngettext
+from portal.i18n import _, format_date, join_words, ngettext
 
 # Difficulty categories (reference/guangdong-difficulty.md); `older` and `long_unemployed` are also worked
 # out from the profile itself.
@@ -78,6 +78,8 @@ class Profile:
     low_income_family: bool = False
     policies_taken: frozenset[str] = frozenset()
     credit_listed: bool = False
+    # The listing's last day; None while listed means until a decision ends it.
+    credit_listed_until: date | None = None
 
     @property
     def registered(self) -> bool:
@@ -376,12 +378,16 @@ def _not_taken(profile: Profile, on: date, params: Mapping[str, Any]) -> Check:
 
 
 def _credit(profile: Profile) -> Check:
+    until = profile.credit_listed_until
     return Check(
         "not_credit_listed",
         not profile.credit_listed,
         "",
-        _("You are on the credit-sharing list: no new support is granted while you are listed."),
-    )
+        _("You are on the credit-sharing list until %(day)s: no new support is granted while you are listed.",
+          day=format_date(until))
+        if until
+        else _("You are on the credit-sharing list: no new support is granted while you are listed."),
+    )  # fmt: skip
 
 
 # ---- evaluating a policy -----------------------------------------------------------------------------
@@ -520,6 +526,7 @@ PROFILE_KEYS: dict[str, str] = {
     "low_income_family": "true or false",
     "policies_taken": "a list of policy codes already granted (P01 …)",
     "credit_listed": "true or false: on the credit-sharing list",
+    "credit_listed_until": "YYYY-MM-DD: the listing's last day (with credit_listed)",
 }
 
 
@@ -536,7 +543,7 @@ def profile_from(raw: Any, on: date) -> Profile:
     values: dict[str, Any] = {}
     birth, sex = _birth_and_sex(raw, on)
     values["birth_date"], values["sex"] = birth, sex
-    for key in ("registered_on", "business_founded_on"):
+    for key in ("registered_on", "business_founded_on", "credit_listed_until"):
         if key in raw:
             values[key] = _day(raw[key], key)
     if "registration_state" in raw:

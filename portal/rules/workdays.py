@@ -45,3 +45,10 @@ def working_days_between(start: date, end: date, overrides: Mapping[date, bool] 
         count += is_workday(day, overrides)[0]
         day += timedelta(days=1)
     return count
+
+
+def period_of(start: date, days: int, overrides: Mapping[date, bool] | None = None) -> Deadline:
+    """The last day of a period of `days` working days that begins on `start` (counted when it is a working
+    day): a notice published on a Monday for 5 working days runs to Friday; one published on a Saturday, to
+    the next Friday."""
+    return workdays_after(start - timedelta(days=1), days, overrides)

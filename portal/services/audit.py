@@ -409,8 +409,24 @@ ACTIONS: dict[str, object] = {
     "service_minimum.view": _l("Opened the 12333 minimum list"),
     "service_item.edit": _l("Changed the service list"),
     "service_item.add": _l("Added to the service list"),
+    "notice.compose": _l("Composed a public notice"),
+    "notice.publish": _l("Published a public notice"),
+    "notice.withdraw": _l("Withdrew a public notice"),
+    "notice.take_down": _l("Took an entry of a public notice down"),
+    "objection.file": _l("Filed an objection"),
+    "objection.assign": _l("Assigned an objection"),
+    "objection.investigate": _l("Recorded an objection's investigation"),
+    "objection.decide": _l("Decided an objection"),
+    "objection.attachment": _l("Opened an objection's attachment"),
+    "credit.open": _l("Opened a credit case"),
+    "credit.decide": _l("Decided a credit case"),
+    "credit.repayment": _l("Recorded a repayment"),
+    "credit.repair": _l("Ended a credit listing by a repair decision"),
+    "credit.listing_expired": _l("A credit listing ended on its date"),
+    "credit.export": _l("Exported the credit listings"),
 }
 SYSTEM_ROLE = _l("The portal itself")
+PUBLIC_ROLE = _l("A member of the public")
 TARGETS: dict[str, object] = {
     "registration": _l("Application"),
     "proposal": _l("Proposal"),
@@ -426,6 +442,11 @@ TARGETS: dict[str, object] = {
     "service_requests": _l("Service requests"),
     "service_minimum": _l("12333 minimum"),
     "service_item": _l("Service list"),
+    "notice": _l("Public notice"),
+    "objection": _l("Objection"),
+    "credit_case": _l("Credit case"),
+    "credit_listing": _l("Credit listing"),
+    "credit_listings": _l("Credit listings"),
 }
 CHANGE_KEYS: dict[str, object] = {
     "status": _l("Status"),
@@ -478,6 +499,8 @@ def _role_text(role: str) -> str:
     # Imported here: the staff service imports this module for Actor.
     from portal.services.staff import ROLE_LABELS
 
+    if role == "public":
+        return str(PUBLIC_ROLE)
     return str(SYSTEM_ROLE if role == SYSTEM.role else ROLE_LABELS.get(role, role))
 
 

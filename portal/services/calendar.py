@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import CalendarOverride
-from portal.rules.workdays import Deadline, workdays_after, working_days_between
+from portal.rules.workdays import Deadline, period_of, workdays_after, working_days_between
 
 # Seven working days never span more than this many calendar days, even across 春节.
 _HORIZON = timedelta(days=60)
@@ -22,6 +22,12 @@ async def overrides_between(session: AsyncSession, start: date, end: date) -> di
 async def deadline_after(session: AsyncSession, start: date, days: int) -> Deadline:
     overrides = await overrides_between(session, start, start + _HORIZON)
     return workdays_after(start, days, overrides)
+
+
+async def period_from(session: AsyncSession, start: date, days: int) -> Deadline:
+    """The last day of `days` working days beginning on `start` (see rules.workdays.period_of)."""
+    overrides = await overrides_between(session, start, start + _HORIZON)
+    return period_of(start, days, overrides)
 
 
 async def working_days_left(session: AsyncSession, today: date, deadline: date) -> int:

@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.sms import SmsGateway
 from portal.i18n import _l
-from portal.models import CommitmentOutcome, EventKind, MessageKind, Registration, RegistrationStatus
+from portal.models import CommitmentOutcome, CreditSource, EventKind, MessageKind, Registration, RegistrationStatus
 from portal.models.base import utcnow
-from portal.services import audit, cases, events, fields, inbox, verifications
+from portal.services import audit, cases, credit, events, fields, inbox, verifications
 from portal.services.cases import Lock
 from portal.services.errors import Conflict, InputError, NotAllowed
 from portal.services.staff import Scope
@@ -44,7 +44,7 @@ def rejection_reasons_for(registration: Registration) -> dict[str, object]:
 
 async def decide(
     session: AsyncSession, sms: SmsGateway, scope: Scope, number: str, lock: Lock, *, outcome: str,
-    reason: str = "", note: str = "", commitment: str = "",
+    reason: str = "", note: str = "", commitment: str = "", statement_days: int = credit.STATEMENT_DAYS,
 ) -> Registration:  # fmt: skip
     """Register or reject (reviewers only)."""
     if not scope.can_decide:
@@ -93,4 +93,7 @@ async def decide(
         session, sms, registration, MessageKind.REGISTERED if registered else MessageKind.REJECTED,
         {"reason": registration.rejection_reason},
     )  # fmt: skip
+    if commitment == CommitmentOutcome.BROKEN:  # §5.3: a broken commitment is a credit matter
+        await credit.open_case(session, sms, scope, registration, source=CreditSource.COMMITMENT,
+                               facts=credit.BROKEN_COMMITMENT_FACTS, statement_days=statement_days)  # fmt: skip
     return registration

@@ -30,6 +30,14 @@ def _service_request_link(params: Mapping[str, Any]) -> str:
     return f"/account/service-requests/{params['number']}"
 
 
+def _objections_link(params: Mapping[str, Any]) -> str:
+    return "/account/objections"
+
+
+def _credit_link(params: Mapping[str, Any]) -> str:
+    return "/account/credit"
+
+
 @dataclass(frozen=True)
 class MessageWording:
     # In the reader's language, from the message's params (which always hold the application's number).
@@ -88,6 +96,32 @@ MESSAGES: dict[MessageKind, MessageWording] = {
         "【湛江就业服务】经办机构已答复您的服务需求（{number}），请登录查看。",
         _service_request_link,
     ),
+    MessageKind.OBJECTION_RECEIVED: MessageWording(
+        lambda p: _("Someone objected to your entry in a public notice. See the ground and give your side."),
+        "【湛江就业服务】有人对您的公示信息提出异议，正在调查核实。您可登录查看并说明情况。",
+        _objections_link,
+    ),
+    MessageKind.OBJECTION_DECIDED: MessageWording(
+        lambda p: _("The objection to your entry in a public notice has been decided. See the outcome."),
+        "【湛江就业服务】对您公示信息的异议已调查处理完毕，请登录查看结果。",
+        _objections_link,
+    ),
+    MessageKind.CREDIT_OPENED: MessageWording(
+        lambda p: _("A credit case %(case)s concerns you: read the facts and state your side.",
+                    case=p.get("case", "")),
+        "【湛江就业服务】您有一宗信用承诺核查（{case}），请登录查看事实并在期限内陈述意见。",
+        _credit_link,
+    ),
+    MessageKind.CREDIT_DECIDED: MessageWording(
+        lambda p: _("Credit case %(case)s is decided: see the decision and how to appeal.", case=p.get("case", "")),
+        "【湛江就业服务】您的信用承诺核查（{case}）已作出决定，请登录查看决定及救济途径。",
+        _credit_link,
+    ),
+    MessageKind.CREDIT_LISTING_ENDED: MessageWording(
+        lambda p: _("Your credit listing of case %(case)s has ended.", case=p.get("case", "")),
+        "【湛江就业服务】您在信用信息共享平台的失信记录（{case}）已修复。",
+        _credit_link,
+    ),
 }  # fmt: skip
 
 
@@ -110,7 +144,7 @@ async def tell(
         session.add(
             InboxMessage(account_id=registration.account_id, registration_id=registration.id, kind=kind, params=params)
         )
-    await sms.send(session, registration.phone, MESSAGES[kind].sms.format(number=params["number"]))
+    await sms.send(session, registration.phone, MESSAGES[kind].sms.format(**params))
     await session.flush()
 
 

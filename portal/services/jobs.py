@@ -30,7 +30,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules.pension import PensionCategory, pension_date
 from portal.rules.policies import months_before
-from portal.services import audit
+from portal.services import audit, credit, notices
 
 # After a dismissal, the same reason is not proposed again for this long.
 QUIET_AFTER_DISMISSAL = timedelta(days=30)
@@ -44,9 +44,13 @@ YOUNGEST_PENSION_AGE_YEARS = 50
 class JobReport:
     proposed: dict[str, int] = field(default_factory=lambda: {"4": 0, "8": 0, "9": 0})
     overdue_flagged: int = 0
+    # Notices whose period closed, and their grants cleared for payment or held (§5.2).
+    notices_settled: dict[str, int] = field(default_factory=dict)
+    listings_ended: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return {"proposed": self.proposed, "overdue_flagged": self.overdue_flagged}
+        return {"proposed": self.proposed, "overdue_flagged": self.overdue_flagged,
+                "notices_settled": self.notices_settled, "listings_ended": self.listings_ended}  # fmt: skip
 
 
 async def _propose(session: AsyncSession, registration_id: int, reason: str, detail: dict[str, object]) -> bool:
@@ -176,6 +180,9 @@ async def run_due(
     )
     swept = cast(CursorResult[Any], await session.execute(sweep))
     report.overdue_flagged = swept.rowcount or 0
-    if any(report.proposed.values()) or report.overdue_flagged:
+    settled = await notices.settle_due(session, today)
+    report.notices_settled = settled if settled["notices"] else {}
+    report.listings_ended = await credit.end_expired(session, today)
+    if any(report.proposed.values()) or report.overdue_flagged or report.notices_settled:
         await audit.record(session, audit.SYSTEM, "jobs.run_due", "jobs", today.isoformat(), report.as_dict())
     return report

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.social_insurance import SocialInsurance
@@ -22,7 +22,6 @@ from portal.crypto import Cipher
 from portal.i18n import _l, localised
 from portal.models import (
     JOB_LOSS_CATEGORIES,
-    CreditListing,
     Difficulty,
     Grant,
     Policy,
@@ -33,7 +32,7 @@ from portal.models import (
     UnemploymentCategory,
 )
 from portal.rules.policies import Outcome, Profile, evaluate, problems_in
-from portal.services import audit, fields
+from portal.services import audit, credit, fields
 from portal.services import registration as registrations
 from portal.services.answers import Answers
 from portal.services.answers import of as answers_of
@@ -136,6 +135,11 @@ async def current_versions(session: AsyncSession) -> list[PolicyView]:
     return [view(row) for row in await session.scalars(_current_versions(None))]
 
 
+async def titles(session: AsyncSession) -> dict[str, str]:
+    """Each policy's current title in the reader's language, by code (for lists that name policies)."""
+    return {p.code: p.title for p in await current_versions(session)}
+
+
 async def get(session: AsyncSession, code: str) -> PolicyView:
     row = await session.scalar(_current_versions(None).where(PolicyVersion.policy_code == code))
     if row is None:
@@ -188,13 +192,7 @@ async def profile_of(
     if answers.wants_business:
         intentions.add("business")
     today = local_today()
-    listed = await session.scalar(
-        select(func.count()).where(
-            CreditListing.person_id == person.id,
-            CreditListing.listed_on <= today,
-            (CreditListing.until.is_(None)) | (CreditListing.until >= today),
-        )
-    )
+    listed, listed_until = await credit.listed_until(session, person.id, today)
     granted = {
         code: (period_from, period_to)
         for code, period_from, period_to in (
@@ -220,7 +218,8 @@ async def profile_of(
         months_insured=record.insured_months,
         involuntary_job_loss=answers.unemployment_category in _INVOLUNTARY,
         difficulty_categories=frozenset(_CATEGORY_OF[d] for d in answers.difficulties),
-        credit_listed=bool(listed),
+        credit_listed=listed,
+        credit_listed_until=listed_until,
         # What was granted: P11 is the certification itself, P08 the benefit, while its period runs.
         policies_taken=frozenset(granted),
         difficulty_certified="P11" in granted,

@@ -21,11 +21,12 @@ from portal.adapters.sms import SmsGateway
 from portal.adapters.social_insurance import SocialInsurance
 from portal.clock import local_date, local_today
 from portal.crypto import Cipher
-from portal.i18n import _l, join_words, localised
+from portal.i18n import _l, format_date, join_words, localised
 from portal.models import (
     AWAITING_APPLICATION,
     Commitment,
     CommitmentOutcome,
+    CreditSource,
     Grant,
     MessageKind,
     Person,
@@ -36,7 +37,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.rules.policies import Outcome, evaluate
-from portal.services import audit, commitments, fields, inbox, paging, policies
+from portal.services import audit, commitments, credit, fields, inbox, paging, policies
 from portal.services import registration as registrations
 from portal.services.answers import id_number_masked
 from portal.services.answers import of as answers_of
@@ -428,7 +429,14 @@ class Decision:
 
 
 async def decide(
-    session: AsyncSession, sms: SmsGateway, scope: Scope, number: str, version: int, decision: Decision
+    session: AsyncSession,
+    sms: SmsGateway,
+    scope: Scope,
+    number: str,
+    version: int,
+    decision: Decision,
+    *,
+    statement_days: int = credit.STATEMENT_DAYS,
 ) -> PolicyApplication:
     """Approve (with the amount and period: a benefit grant) or reject (with the reason), reviewers only; the
     form's version must still be the application's."""
@@ -460,6 +468,16 @@ async def decide(
         if decision.reason == "other" and not decision.note.strip():
             errors["note"] = APPLICANT_NOTE_REQUIRED
     fields.check_lengths(errors, {"note": (decision.note.strip(), fields.NOTE_MAX)})
+    if decision.outcome == "approve":  # §5.3: no new support while listed
+        person_id = await session.scalar(
+            select(Registration.person_id).where(Registration.id == application.registration_id)
+        )
+        listed, until = await credit.listed_until(session, person_id or 0, local_today())
+        if listed:
+            errors["outcome"] = _l(
+                "The person is on the credit-sharing list until %(day)s: no new support can be granted.",
+                day=format_date(until) if until else "—",
+            )  # fmt: skip
     if application.commitment is not None and decision.commitment not in (CommitmentOutcome.KEPT,
                                                                           CommitmentOutcome.BROKEN):  # fmt: skip
         errors["commitment"] = COMMITMENT_REQUIRED
@@ -501,6 +519,9 @@ async def decide(
         session, sms, registration, MessageKind.POLICY_APPROVED if approved else MessageKind.POLICY_REJECTED,
         {"number": number, "policy": application.policy_code},
     )  # fmt: skip
+    if decision.commitment == CommitmentOutcome.BROKEN:  # §5.3: a broken commitment is a credit matter
+        await credit.open_case(session, sms, scope, registration, source=CreditSource.COMMITMENT,
+                               facts=credit.BROKEN_COMMITMENT_FACTS, statement_days=statement_days)  # fmt: skip
     return application
 
 
