@@ -20,7 +20,7 @@ from litestar import Litestar
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from portal.app import create_app
+from portal.app import STORES, create_app
 from portal.app_services import Services
 from portal.config import Settings
 from portal.db import empty_postgres_schema, make_engine, make_sessionmaker
@@ -136,7 +136,7 @@ async def app(_one_app: Litestar, settings: Settings) -> AsyncIterator[Litestar]
     # A new limiter rather than a reset one: resetting in memory races the storage's own expiry task.
     await services.limiter.close()
     services.limiter = make_limiter(settings.redis_url, settings.redis_prefix)
-    for name in ("sessions", "staff_sessions"):
+    for name in STORES:  # sessions, and the public notice pages cached
         await _one_app.stores.get(name).delete_all()
     settings.audit_checkpoint_file.unlink(missing_ok=True)  # checkpoints of a log that is now empty
 

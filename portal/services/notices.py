@@ -44,6 +44,7 @@ ENTRIES_PAGE_SIZE = 50  # entries on a notice page: enough to read, too few to h
 STAFF_PAGE_SIZE = 25
 MAX_WORKING_DAYS = 30
 MAX_SPAN_DAYS = 366  # the grants one notice is composed from
+MAX_POSITION = 1_000_000  # entries in one notice, far beyond any county's
 # Tells the request's session to empty the public notice-page cache after it commits (portal.app).
 CHANGED_INFO = "notices_changed"
 
@@ -466,6 +467,8 @@ async def public_notice(session: AsyncSession, number: str, *, page: int = 1, re
 
 async def public_entry(session: AsyncSession, number: str, position: int) -> tuple[Notice, NoticeEntry]:
     """An entry of a published notice, to object to."""
+    if not 1 <= position <= MAX_POSITION:  # what the path may hold is not what a column may
+        raise NotFound()
     found = (
         await session.execute(
             select(Notice, NoticeEntry)

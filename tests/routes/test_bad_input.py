@@ -718,3 +718,105 @@ async def test_policy_and_service_request_forms_answer_bad_input_without_a_serve
         await admin_walk.form("/staff/service-items", {**item, "code": "S12"}, item_as_loaded)
         await admin_walk.path("/staff/service-items/{code}", {"code": "S03"})
     assert problems == [], "\n".join(problems)
+
+
+async def test_notice_objection_and_credit_forms_answer_bad_input_without_a_server_error(
+    app, client, services, db
+) -> None:
+    from datetime import date
+
+    from portal.models import CreditCase, CreditListing, CreditRepayment, Notice, NoticeEntry, Objection
+    from tests.routes.test_notice_permissions import _world
+
+    problems: list[str] = []
+    numbers = await _world(db, services)
+    published, draft = numbers["published"], numbers["draft"]
+    walk = await _walker(client, "/objections/track", problems)
+    await walk.query("/notices", ["county", "policy", "page_number"])
+    await walk.query(f"/notices/{published}", ["page_number"])
+    await walk.form(f"/notices/{published}/1/objection", {"who": "anonymous", "ground": "employed", "facts": "在职"})
+    await walk.form(
+        f"/notices/{published}/1/objection/code",
+        {"who": "real_name", "ground": "employed", "facts": "在职", "name": "李四", "phone": "13700000061"},
+    )
+    await walk.form(f"/notices/{published}/1/objection",
+                    {"who": "real_name", "ground": "employed", "facts": "在职", "name": "李四", "phone": "13700000061",
+                     "code": "123456"})  # fmt: skip
+    await walk.form("/objections/track", {"number": numbers["objection"], "secret": "ABCDEFGHJK"})
+    await walk.path("/notices/{number}", {"number": published})
+    await walk.path("/notices/{number}/{position}/objection", {"number": published, "position": "1"})
+    await sign_up(client, services, "13700000062")
+    resident = await _walker(client, "/account/credit", problems)
+    await resident.form("/account/objections", {"number": numbers["objection"], "text": "我的说明"})
+    await resident.form("/account/credit", {"number": numbers["case"], "statement": "我的陈述"})
+
+    async with _staff_client(app, "127.0.0.4") as staff_client:
+        await sign_in_staff(staff_client, "chikan_reviewer")
+        staff = await _walker(staff_client, "/staff/notices", problems)
+        await staff.query("/staff/notices", ["page_number"])
+        await staff.query("/staff/notices/new", ["policy", "granted_from", "granted_to", "working_days"])
+        await staff.query("/staff/objections", ["show", "page_number"])
+        await staff.query("/staff/credit", ["page_number"])
+        today = date.today().isoformat()
+        await staff.form("/staff/notices", {"policy": "P06", "granted_from": today, "granted_to": today,
+                                            "working_days": "5"})  # fmt: skip
+
+        async def draft_again() -> None:
+            await db.execute(update(Notice).where(Notice.number == draft).values(
+                status="draft", version=int(numbers["draft_version"]), published_at=None, starts_on=None,
+                ends_on=None, withdrawn_at=None))  # fmt: skip
+            await db.commit()
+
+        await staff.form(f"/staff/notices/{draft}/publish", {"version": numbers["draft_version"]}, draft_again)
+        await staff.form(
+            f"/staff/notices/{draft}/withdraw",
+            {"version": numbers["draft_version"], "category": "error", "reason": "错"},
+            draft_again,
+        )
+
+        async def entry_up() -> None:
+            await db.execute(update(NoticeEntry).values(taken_down_at=None))
+            await db.commit()
+
+        await staff.form(f"/staff/notices/{published}/take-down",
+                         {"position": "1", "category": "error", "reason": "错"}, entry_up)  # fmt: skip
+        objection = numbers["objection"]
+
+        async def objection_open() -> None:
+            await db.execute(delete(CreditCase).where(CreditCase.objection_id.is_not(None)))
+            await db.execute(update(Objection).values(status="received", outcome=None, version=1))
+            await entry_up()
+
+        await staff.form(f"/staff/objections/{objection}/assign", {"version": "1", "assignee": "1"}, objection_open)
+        await staff.form(f"/staff/objections/{objection}/investigate", {"note": "核实", "compare": "yes"})
+        await staff.form(f"/staff/objections/{objection}/decide",
+                         {"version": "1", "outcome": "not_upheld", "reply": "不成立"}, objection_open)  # fmt: skip
+        await staff.form("/staff/credit", {"registration_number": "ZJ20260101000000", "source": "finding",
+                                           "facts": "冒领"})  # fmt: skip
+        case = numbers["case"]
+
+        async def case_open() -> None:
+            await db.execute(delete(CreditListing))
+            await db.execute(delete(CreditRepayment))
+            await db.execute(update(CreditCase).where(CreditCase.number == case).values(
+                status="awaiting_statement", version=1, recover_amount=None, listed_until=None, recovered=0,
+                statement_due=date(2000, 1, 1)))  # fmt: skip
+            await db.commit()
+
+        await staff.form(f"/staff/credit/{case}/decide",
+                         {"version": "1", "stop": "yes", "recover": "1000", "list_until": "2027-06-30",
+                          "reasons": "理由"}, case_open)  # fmt: skip
+        await case_open()
+        await db.execute(update(CreditCase).where(CreditCase.number == case).values(recover_amount=1000))
+        await db.commit()
+        await staff.form(f"/staff/credit/{case}/repayments", {"amount": "100", "paid_on": today})
+        await staff.form(f"/staff/credit/{case}/repair", {"note": "修复"})
+        await staff.query("/staff/credit-export", ["since", "as_json"])
+        for template, good in [
+            ("/staff/notices/{number}", {"number": published}),
+            ("/staff/objections/{number}", {"number": objection}),
+            ("/staff/objections/{number}/attachment", {"number": objection}),
+            ("/staff/credit/{number}", {"number": case}),
+        ]:
+            await staff.path(template, good)
+    assert problems == [], "\n".join(problems)
