@@ -30,7 +30,8 @@ def test_signed_out_pages_have_targets_of_24_px(page: Page, check_page) -> None:
         ("/", "home"), ("/agencies", "agencies"), ("/account/login", "sign in"), ("/account/sign-up", "sign up"),
         ("/account/reset", "password reset"), ("/staff/login", "staff sign-in"), ("/services", "service list"),
         ("/privacy", "privacy notice"), ("/policies", "policies"), ("/policies/P06", "a policy"),
-        ("/policies/check", "what might I get"),
+        ("/policies/check", "what might I get"), ("/notices", "public notices"),
+        ("/objections/track", "follow an objection"),
     ):  # fmt: skip
         page.goto(path)
         check_page(name)
@@ -55,10 +56,21 @@ def test_staff_workspace_pages_have_targets_of_24_px(page: Page, check_page) -> 
     for path, name in (
         ("/staff/proposals", "proposals"), ("/staff/account", "staff account"),
         ("/staff/service-requests", "service requests"), ("/staff/service-minimum", "12333 minimum"),
-        ("/staff/policy-applications", "policy applications"),
+        ("/staff/policy-applications", "policy applications"), ("/staff/notices", "notices"),
+        ("/staff/notices/new", "compose a notice"), ("/staff/objections?show=all", "objections"),
+        ("/staff/credit", "credit cases"),
     ):  # fmt: skip
         page.goto(path)
         check_page(name)
+    for listing, link, name in (
+        ("/staff/notices", "/staff/notices/GS", "a notice with an entry taken down"),
+        ("/staff/objections?show=all", "/staff/objections/YY", "an objection being investigated"),
+        ("/staff/credit", "/staff/credit/XY", "a credit case"),
+    ):
+        page.goto(listing)
+        page.locator(f'table a[href^="{link}"]').first.click()
+        check_page(name)
+        screenshot(page, f"staff-{link.split('/')[2]}-pixel7")
     page.goto("/staff/service-minimum")
     page.locator('table a[href^="/staff/cases/"]').first.click()
     check_page("staff case with the 12333 minimum and the ledger")
@@ -78,6 +90,7 @@ def test_city_administrators_pages_have_targets_of_24_px(page: Page, check_page)
     for path, name in (
         ("/staff/service-items", "service list upkeep"), ("/staff/service-items/S03", "a service item"),
         ("/staff/policies", "policies upkeep"), ("/staff/policies/P06", "a policy's versions"),
+        ("/staff/credit-export", "credit listings export"),
     ):  # fmt: skip
         page.goto(path)
         check_page(name)

@@ -11,7 +11,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.types import ASGIApp, Receive, Scope, Send
+from markupsafe import Markup
 
+from portal.i18n import _
 from portal.routes._common import Db, Deps, Staff, client_ip, page, read_form, see_other, signed_in
 from portal.routes.errors import FormFailure, shows_form_again
 from portal.services import areas, notices, policies, receipts
@@ -71,7 +73,9 @@ async def public_notice(
     response = page(
         "notices/notice.html", account=await signed_in(request, db), shown=shown, notice=shown.notice,
         area_names=await areas.names(db), titles=await policies.titles(db), url=url,
-        qr=receipts.qr_svg(url, shown.notice.number), **WORDS,
+        # Drawn by the qrcode package from our own URL, once per notice (a stable link); the label is escaped.
+        qr=Markup(receipts.status_qr_svg(url, _("QR code that opens this notice"))),  # noqa: S704
+        **WORDS,
     )  # fmt: skip
     response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -160,8 +164,11 @@ async def staff_notice(
 
 
 async def _act_again(failure: FormFailure, db: Db, staff: Staff, number: str, **_: Any) -> Template:
-    return await _notice_page(db, staff, number, status_code=failure.status_code, values=failure.values,
-                              errors=failure.errors, conflict=failure.conflict is not None)  # fmt: skip
+    # A take-down's errors are shown beside its entry: on the page that holds it.
+    page_number = notices.page_of(_int(str(failure.values.get("position", ""))))
+    return await _notice_page(db, staff, number, page_number, status_code=failure.status_code,
+                              values=failure.values, errors=failure.errors,
+                              conflict=failure.conflict is not None)  # fmt: skip
 
 
 @dataclass(frozen=True)

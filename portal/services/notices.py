@@ -481,6 +481,11 @@ async def public_entry(session: AsyncSession, number: str, position: int) -> tup
     return found[0], found[1]
 
 
+def page_of(position: int) -> int:
+    """The page of a notice's entries that holds the entry (the first for none)."""
+    return (max(position, 1) - 1) // ENTRIES_PAGE_SIZE + 1
+
+
 async def staff_list(session: AsyncSession, scope: Scope, *, page: int = 1) -> NoticeList:
     conditions: list[Any] = [] if scope.is_city else [Notice.county_code == scope.area_code]
     total = await session.scalar(select(func.count()).select_from(Notice).where(*conditions)) or 0

@@ -333,7 +333,7 @@ class QueuePage:
     page: int
     pages: int
     total: int
-    today: date
+    late: frozenset[int]  # ids of open objections past their answer day
     assignees: dict[int, str]
 
 
@@ -355,7 +355,9 @@ async def queue(session: AsyncSession, scope: Scope, *, show: str = "open", page
             select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_({o.assigned_to for o in rows} - {None}))
         )).all()
     )  # fmt: skip
-    return QueuePage(rows, win.page, win.pages, total, local_today(), names)
+    today = local_today()
+    late = frozenset(o.id for o in rows if o.is_open and o.due < today)
+    return QueuePage(rows, win.page, win.pages, total, late, names)
 
 
 async def _find(session: AsyncSession, scope: Scope, number: str) -> Objection:
@@ -379,6 +381,10 @@ class StaffView:
     objector_phone: str
     registration_number: str
     credit_case: str | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.objection.is_open and self.objection.due < local_today()
 
 
 async def staff_view(session: AsyncSession, cipher: Cipher, scope: Scope, number: str) -> StaffView:

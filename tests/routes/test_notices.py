@@ -114,3 +114,10 @@ async def test_an_empty_objection_comes_back_with_its_errors_and_a_bot_is_refuse
     assert "写了一半" in empty.text  # nothing typed is lost
     bot = await post_form(client, url, {"who": "anonymous", "ground": "other", "facts": "x", "website": "spam"})
     assert bot.status_code == 400
+
+
+async def test_a_notice_page_carries_its_qr_code_as_a_drawing(client, services, db) -> None:
+    numbers = await _world(db, services)
+    page = (await client.get(f"/notices/{numbers['published']}")).text
+    assert '<svg class="qr" role="img"' in page
+    assert "&lt;svg" not in page

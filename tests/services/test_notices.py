@@ -406,3 +406,8 @@ async def test_a_conflicting_publish_is_answered_with_a_conflict(db, services, s
     await db.commit()
     with pytest.raises(Conflict):
         await notices.publish(db, scopes["reviewer"], notice.number, notice.version + 1)
+
+
+@pytest.mark.parametrize(("position", "page"), [(0, 1), (1, 1), (50, 1), (51, 2), (101, 3)])
+def test_an_entry_is_found_on_its_page(position, page) -> None:
+    assert notices.page_of(position) == page
