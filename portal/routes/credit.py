@@ -10,7 +10,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from portal.clock import local_today
 from portal.routes._common import Account, Db, Deps, Staff, page, read_form, see_other
 from portal.routes.errors import FormFailure, shows_form_again
 from portal.services import areas, credit, fields
@@ -76,7 +75,7 @@ async def _list_page(
     return page("credit/staff_list.html", status_code, scope=staff,
                 found=await credit.staff_list(db, staff, page=page_number), sources=SOURCES,
                 area_names=await areas.names(db), values=values or {}, errors=errors or {},
-                today=local_today(), **WORDS)  # fmt: skip
+                **WORDS)  # fmt: skip
 
 
 @get("/credit", name="staff_credit")
@@ -105,7 +104,7 @@ async def _case_page(
     shown = await credit.staff_case(db, staff, number)
     return page("credit/staff_case.html", status_code, scope=staff, shown=shown, case=shown.case,
                 area_names=await areas.names(db), values=values or {}, errors=errors or {}, done=done,
-                conflict=conflict, today=local_today(), **WORDS)  # fmt: skip
+                conflict=conflict, **WORDS)  # fmt: skip
 
 
 @get("/credit/{number:str}", name="staff_credit_case")

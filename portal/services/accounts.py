@@ -60,6 +60,10 @@ def _code_text(purpose: CodePurpose, code: str) -> str:
     # Texts go out in Chinese: SMS templates are registered with the carrier in one language.
     if purpose is CodePurpose.SIGN_UP:
         return f"【湛江就业服务】您的注册验证码是{code}，10分钟内有效。请勿告诉他人。"
+    if purpose is CodePurpose.OBJECTION:
+        return (
+            f"【湛江就业服务】您正在以实名方式对公示信息提出异议，验证码是{code}，10分钟内有效。如非本人操作，请忽略。"
+        )
     if purpose is CodePurpose.CHANGE_PHONE:
         return f"【湛江就业服务】您正在将账户手机号改为本号码，验证码是{code}，10分钟内有效。如非本人操作，请忽略。"
     return f"【湛江就业服务】您正在重置密码，验证码是{code}，10分钟内有效。如非本人操作，请忽略。"

@@ -160,6 +160,14 @@ class Mine:
     repayments: dict[int, list[CreditRepayment]]
     today: date
 
+    def may_state(self, case: CreditCase) -> bool:
+        """The person may (re)write their side until the due day, while the case is undecided."""
+        return case.status is CreditCaseStatus.AWAITING_STATEMENT and case.statement_due >= self.today
+
+    def blocks(self, listing: CreditListing) -> bool:
+        """The listing blocks new support today."""
+        return listing.ended_on is None and (listing.until is None or listing.until >= self.today)
+
 
 async def of_account(session: AsyncSession, account_id: int) -> Mine:
     people = select(Registration.person_id).where(Registration.account_id == account_id)
@@ -216,16 +224,24 @@ class CasePage:
     page: int
     pages: int
     total: int
+    ready: frozenset[int]  # ids of cases a reviewer may decide now (the person answered, or their time is up)
 
 
 async def staff_list(session: AsyncSession, scope: Scope, *, page: int = 1) -> CasePage:
     conditions: list[Any] = [] if scope.is_city else [CreditCase.county_code == scope.area_code]
     total = await session.scalar(select(func.count()).select_from(CreditCase).where(*conditions)) or 0
     win = paging.window(total, page, PAGE_SIZE)
-    rows = await session.scalars(
-        select(CreditCase).where(*conditions).order_by(CreditCase.id.desc()).limit(win.limit).offset(win.offset)
+    rows = list(
+        await session.scalars(
+            select(CreditCase).where(*conditions).order_by(CreditCase.id.desc()).limit(win.limit).offset(win.offset)
+        )
     )
-    return CasePage(list(rows), win.page, win.pages, total)
+    today = local_today()
+    ready = frozenset(
+        c.id for c in rows
+        if c.status is CreditCaseStatus.AWAITING_STATEMENT and (c.statement_at is not None or today > c.statement_due)
+    )  # fmt: skip
+    return CasePage(rows, win.page, win.pages, total, ready)
 
 
 async def _find(session: AsyncSession, scope: Scope, number: str) -> CreditCase:
@@ -244,7 +260,16 @@ class StaffCase:
     person_name: str
     listing: CreditListing | None
     repayments: list[CreditRepayment]
-    may_decide_from: date  # the day after the statement period, unless the person has answered
+    today: date
+
+    @property
+    def statement_open(self) -> bool:
+        """The person may still state their side, and has not: no decision yet."""
+        return self.case.statement_at is None and self.today <= self.case.statement_due
+
+    @property
+    def owed(self) -> bool:
+        return self.case.recover_amount is not None and self.case.recovered < self.case.recover_amount
 
 
 async def staff_case(session: AsyncSession, scope: Scope, number: str) -> StaffCase:
@@ -254,7 +279,7 @@ async def staff_case(session: AsyncSession, scope: Scope, number: str) -> StaffC
     listing = await session.scalar(select(CreditListing).where(CreditListing.case_id == case.id))
     return StaffCase(
         case, registration.number if registration else "", person.name if person else "", listing,
-        (await _repayments(session, [case.id])).get(case.id, []), case.statement_due,
+        (await _repayments(session, [case.id])).get(case.id, []), local_today(),
     )  # fmt: skip
 
 

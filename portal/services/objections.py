@@ -28,6 +28,7 @@ from portal.models import (
     MessageKind,
     Notice,
     NoticeEntry,
+    NoticeStatus,
     Objection,
     ObjectionGround,
     ObjectionOutcome,
@@ -309,8 +310,10 @@ async def of_account(session: AsyncSession, account_id: int) -> list[Objection]:
 
 
 async def give_side(session: AsyncSession, account_id: int, number: str, text: str) -> Objection:
-    mine = {o.number: o for o in await of_account(session, account_id)}
-    objection = mine.get(number)
+    people = select(Registration.person_id).where(Registration.account_id == account_id)
+    objection = await session.scalar(
+        select(Objection).where(Objection.number == number[:20], Objection.person_id.in_(people))
+    )
     if objection is None:
         raise NotFound()
     if not objection.is_open:
@@ -517,7 +520,7 @@ async def decide(
     assert notice is not None
     assert entry is not None
     if objection.outcome is ObjectionOutcome.UPHELD:
-        if entry.taken_down_at is None and notice.status.value == "published":
+        if entry.taken_down_at is None and notice.status is NoticeStatus.PUBLISHED:
             entry = await notices.take_down(session, scope, notice.number, entry.position, "objection",
                                             f"{objection.number}", audited=True)  # fmt: skip
         registration = await _registration_of(session, entry.id)

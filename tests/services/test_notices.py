@@ -411,3 +411,14 @@ async def test_a_conflicting_publish_is_answered_with_a_conflict(db, services, s
 @pytest.mark.parametrize(("position", "page"), [(0, 1), (1, 1), (50, 1), (51, 2), (101, 3)])
 def test_an_entry_is_found_on_its_page(position, page) -> None:
     assert notices.page_of(position) == page
+
+
+async def test_a_real_name_objector_is_texted_a_code_that_says_what_it_is_for(db, services) -> None:
+    from portal.models import OutboxMessage
+
+    phone = await objections.send_code(db, services.sms, services.cipher, make_limiter(None, "t"), 5,
+                                       phone="13700000071", address="192.0.2.9")  # fmt: skip
+    text = await db.scalar(select(OutboxMessage.body).order_by(OutboxMessage.id.desc()).limit(1))
+    assert phone == "13700000071"
+    assert "异议" in text
+    assert "重置密码" not in text
