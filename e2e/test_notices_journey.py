@@ -102,6 +102,6 @@ def test_a_notice_an_anonymous_objection_upheld_and_the_credit_case_on_a_phone(
     check_page("credit case", page)
     screenshot(page, "credit-case-pixel7")
     page.goto("/account/objections")
-    expect(page.locator("main")).to_contain_text("异议成立")
+    expect(page.locator("main dd").get_by_text("成立", exact=True)).to_be_visible()  # the outcome: upheld
     expect(page.locator("main")).not_to_contain_text("物流公司")  # the facts could say who objected
     check_page("objections about me", page)

@@ -277,6 +277,7 @@ async def staff_case(session: AsyncSession, scope: Scope, number: str) -> StaffC
     registration = await session.get(Registration, case.registration_id)
     person = await session.get(Person, case.person_id)
     listing = await session.scalar(select(CreditListing).where(CreditListing.case_id == case.id))
+    await audit.record(session, scope.actor, "credit.view", "credit_case", number)
     return StaffCase(
         case, registration.number if registration else "", person.name if person else "", listing,
         (await _repayments(session, [case.id])).get(case.id, []), local_today(),

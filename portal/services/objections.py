@@ -416,6 +416,8 @@ async def staff_view(session: AsyncSession, cipher: Cipher, scope: Scope, number
             .all()
         )  # fmt: skip
     registration = await _registration_of(session, entry.id)
+    # The page shows a real-name objector's name and phone: who opened it is kept, as for a case.
+    await audit.record(session, scope.actor, "objection.view", "objection", number)
     return StaffView(
         objection, notice, entry, steps, names, county_staff,
         cipher.decrypt(objection.objector_name_cipher, "objector").decode() if objection.objector_name_cipher else "",

@@ -422,3 +422,25 @@ async def test_a_real_name_objector_is_texted_a_code_that_says_what_it_is_for(db
     assert phone == "13700000071"
     assert "异议" in text
     assert "重置密码" not in text
+
+
+async def test_past_the_retention_period_a_notice_shows_only_its_summary(db, services, scopes) -> None:
+    clerk = await _clerk(db)
+    notice = await _published(db, services, scopes, clerk)
+    last_day = notice.ends_on + timedelta(days=365)
+    kept = await notices.public_notice(db, notice.number, retention_days=365, today=last_day)
+    assert (kept.retired, len(kept.entries)) == (False, 1)
+    retired = await notices.public_notice(db, notice.number, retention_days=365, today=last_day + timedelta(days=1))
+    assert (retired.retired, retired.entries) == (True, [])
+
+
+async def test_opening_an_objection_or_a_credit_case_is_audited(db, services, scopes) -> None:
+    from portal.models import AuditEntry
+
+    clerk = await _clerk(db)
+    notice = await _published(db, services, scopes, clerk)
+    filed = await _file(db, services, notice)
+    await objections.staff_view(db, services.cipher, clerk, filed.number)
+    await db.commit()
+    actions = [e.action for e in await db.scalars(select(AuditEntry).where(AuditEntry.target_id == filed.number))]
+    assert actions == ["objection.file", "objection.view"]
