@@ -142,7 +142,7 @@ class RepairForm:
 async def decide(request: Request[Any, Any, Any], db: Db, services: Deps, staff: Staff,
                  number: FromPath[str]) -> Response[Any]:  # fmt: skip
     form = await read_form(request, DecideForm)
-    version = int(form.version) if form.version.isdigit() and len(form.version) < 10 else 0
+    version = fields.db_int(form.version) or 0
     await credit.decide(db, services.sms, staff, number, version, credit.CreditDecision(
         stop=form.stop == "yes", recover=form.recover, list_until=form.list_until, reasons=form.reasons))  # fmt: skip
     return see_other(f"/staff/credit/{number}", done="decided")

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from portal.i18n import _
 from portal.routes._common import Db, Deps, Staff, client_ip, page, read_form, see_other, signed_in
 from portal.routes.errors import FormFailure, shows_form_again
-from portal.services import areas, notices, policies, receipts
+from portal.services import areas, fields, notices, policies, receipts
 from portal.services.errors import RateLimited
 from portal.services.fields import options
 from portal.services.ratelimit import Rule
@@ -58,8 +58,8 @@ async def public_list(
     titles = await policies.titles(db)
     return page(
         "notices/list.html", account=await signed_in(request, db), found=found, county=county, policy=policy,
-        counties=[(c, n) for c, n in names.items() if c != "city"], titles=titles, area_names=names,
-        base_query=urlencode({"county": county, "policy": policy}), **WORDS,
+        county_choices=options(names), policy_choices=options({c: f"{c} {t}" for c, t in titles.items()}),
+        titles=titles, area_names=names, base_query=urlencode({"county": county, "policy": policy}), **WORDS,
     )  # fmt: skip
 
 
@@ -165,7 +165,7 @@ async def staff_notice(
 
 async def _act_again(failure: FormFailure, db: Db, staff: Staff, number: str, **_: Any) -> Template:
     # A take-down's errors are shown beside its entry: on the page that holds it.
-    page_number = notices.page_of(_int(str(failure.values.get("position", ""))))
+    page_number = notices.page_of(fields.db_int(str(failure.values.get("position", ""))) or 0)
     return await _notice_page(db, staff, number, page_number, status_code=failure.status_code,
                               values=failure.values, errors=failure.errors,
                               conflict=failure.conflict is not None)  # fmt: skip
@@ -190,15 +190,11 @@ class TakeDownForm:
     reason: str = ""
 
 
-def _int(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
-
-
 @post("/notices/{number:str}/publish")
 @shows_form_again(_act_again)
 async def publish(request: Request[Any, Any, Any], db: Db, staff: Staff, number: FromPath[str]) -> Response[Any]:
     form = await read_form(request, VersionForm)
-    await notices.publish(db, staff, number, _int(form.version))
+    await notices.publish(db, staff, number, fields.db_int(form.version) or 0)
     return see_other(f"/staff/notices/{number}", done="published")
 
 
@@ -206,7 +202,7 @@ async def publish(request: Request[Any, Any, Any], db: Db, staff: Staff, number:
 @shows_form_again(_act_again)
 async def withdraw(request: Request[Any, Any, Any], db: Db, staff: Staff, number: FromPath[str]) -> Response[Any]:
     form = await read_form(request, WithdrawForm)
-    await notices.withdraw(db, staff, number, _int(form.version), form.category, form.reason)
+    await notices.withdraw(db, staff, number, fields.db_int(form.version) or 0, form.category, form.reason)
     return see_other(f"/staff/notices/{number}", done="withdrawn")
 
 
@@ -214,7 +210,7 @@ async def withdraw(request: Request[Any, Any, Any], db: Db, staff: Staff, number
 @shows_form_again(_act_again)
 async def take_down(request: Request[Any, Any, Any], db: Db, staff: Staff, number: FromPath[str]) -> Response[Any]:
     form = await read_form(request, TakeDownForm)
-    await notices.take_down(db, staff, number, _int(form.position), form.category, form.reason)
+    await notices.take_down(db, staff, number, fields.db_int(form.position) or 0, form.category, form.reason)
     return see_other(f"/staff/notices/{number}", done="taken_down")
 
 

@@ -3,7 +3,8 @@ ground and gives their side; the entry's county investigates and decides."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -14,7 +15,7 @@ from litestar.response import Template
 from portal.input_guard import BadInput
 from portal.routes._common import Account, Db, Deps, Staff, client_ip, page, read_form, see_other, signed_in
 from portal.routes.errors import FormFailure, shows_form_again
-from portal.services import areas, notices, objections, policies
+from portal.services import areas, fields, notices, objections, policies
 from portal.services.fields import options
 
 GROUNDS = options(objections.GROUND_LABELS)
@@ -33,7 +34,7 @@ async def _objection_form(request: Request[Any, Any, Any]) -> tuple[objections.O
     """The multipart form: its text fields (NUL bytes refused, as the guard does for other forms) and the file."""
     form = await request.form()
     values: dict[str, str] = {}
-    for field in fields(objections.ObjectionForm):
+    for field in dataclasses.fields(objections.ObjectionForm):
         raw = form.get(field.name)
         text = raw if isinstance(raw, str) else ""
         if "\x00" in text:
@@ -97,7 +98,7 @@ async def send_code(
     await objections.open_entry(db, number, position)
     await objections.send_code(db, services.sms, services.cipher, services.limiter, services.settings.sms_per_hour,
                                phone=form.phone, address=client_ip(request))  # fmt: skip
-    values = {f.name: getattr(form, f.name) for f in fields(form) if f.name != "code"}
+    values = {f.name: getattr(form, f.name) for f in dataclasses.fields(form) if f.name != "code"}
     return await _form_page(request, db, number, position, values=values, code_sent=True)
 
 
@@ -232,16 +233,12 @@ class DecideForm:
     reply: str = ""
 
 
-def _int(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
-
-
 @post("/objections/{number:str}/assign")
 @shows_form_again(_act_again)
 async def assign(request: Request[Any, Any, Any], db: Db, services: Deps, staff: Staff,
                  number: FromPath[str]) -> Response[Any]:  # fmt: skip
     form = await read_form(request, AssignForm)
-    await objections.assign(db, staff, number, _int(form.version), form.assignee)
+    await objections.assign(db, staff, number, fields.db_int(form.version) or 0, form.assignee)
     return see_other(f"/staff/objections/{number}", done="assigned")
 
 
@@ -260,7 +257,7 @@ async def investigate(request: Request[Any, Any, Any], db: Db, services: Deps, s
 async def decide(request: Request[Any, Any, Any], db: Db, services: Deps, staff: Staff,
                  number: FromPath[str]) -> Response[Any]:  # fmt: skip
     form = await read_form(request, DecideForm)
-    await objections.decide(db, services.sms, staff, number, _int(form.version), outcome=form.outcome,
+    await objections.decide(db, services.sms, staff, number, fields.db_int(form.version) or 0, outcome=form.outcome,
                             reply=form.reply, statement_days=services.settings.credit_statement_days)  # fmt: skip
     return see_other(f"/staff/objections/{number}", done="decided")
 
