@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from portal.i18n import LOCALES, current_locale
+from portal.rules.difficulty import proposed
 from portal.rules.eligibility import age_window
 from portal.rules.idnumber import InvalidId, parse_id
 from portal.rules.masking import mask_id, mask_name, mask_phone
 from portal.rules.pension import PensionCategory, pension_age
 from portal.rules.policies import PROFILE_KEYS, ProfileError, evaluate, profile_from, ui_benefit
+from portal.rules.tracking import tracking_due
 from portal.rules.workdays import workdays_after
 
 POLICIES_FILE = Path(__file__).parent / "data" / "policies.json"
@@ -84,6 +86,18 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--insured-months", type=int, required=True)
     p.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
     p.set_defaults(rule_func=ui_benefit_rule)
+
+    p = sub.add_parser("difficulty", help="the difficulty categories the portal proposes from its own data (1, 7)")
+    p.add_argument("--id", required=True)
+    p.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--registered-on", type=_date, metavar="YYYY-MM-DD", help="the latest registration's day")
+    p.set_defaults(rule_func=difficulty)
+
+    p = sub.add_parser("tracking-due", help="the first contact's due day and whether a monthly contact is due")
+    p.add_argument("--registered-on", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--last-contact", type=_date, metavar="YYYY-MM-DD")
+    p.set_defaults(rule_func=tracking)
 
 
 def id_check(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
@@ -171,6 +185,29 @@ def ui_benefit_rule(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         return 2, {"error": f"no minimum wage is known on {args.on.isoformat()}"}
     benefit = ui_benefit(args.insured_months, wage)
     return 0, {"eligible": benefit.eligible, "months": benefit.months, "monthly_amount": str(benefit.monthly_amount)}
+
+
+def difficulty(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    try:
+        info = parse_id(args.id)
+    except InvalidId as exc:
+        return 2, {"error": exc.error.value, "message": str(exc)}
+    if args.registered_on is not None and args.registered_on > args.on:
+        return 2, {"error": "--registered-on is after --on"}
+    proposal = proposed(info.birth_date, info.sex, args.on, args.registered_on)
+    return 0, {"proposed": proposal.categories, "reasons": proposal.reasons}
+
+
+def tracking(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    if args.registered_on > args.on:
+        return 2, {"error": "--registered-on is after --on"}
+    due = tracking_due(args.registered_on, args.on, args.last_contact)
+    return 0, {
+        "first_contact_due": due.first_contact_due.isoformat(),
+        "first_contact_overdue": due.first_contact_overdue,
+        "monthly_due": due.monthly_due,
+        "provisional": due.first_contact_provisional,
+    }
 
 
 def minimum_wage_on(on: date) -> Decimal | None:

@@ -132,3 +132,25 @@ def test_the_readme_documents_every_profile_key() -> None:
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert [key for key in PROFILE_KEYS if f"| `{key}` | {PROFILE_KEYS[key]} |" not in readme] == []
+
+
+def test_difficulty_proposes_categories_1_and_7_with_reasons(capsys) -> None:
+    from portal.rules.idnumber import check_digit
+
+    woman_of_40 = "44080219861130002" + check_digit("44080219861130002")
+    code, out = run(capsys, "difficulty", "--id", woman_of_40, "--on", "2026-11-30", "--registered-on", "2025-11-30")
+    assert code == 0
+    assert out["proposed"] == [1, 7]
+    assert len(out["reasons"]) == 2
+    assert run(capsys, "difficulty", "--id", woman_of_40, "--on", "2026-11-29")[1]["proposed"] == []
+    assert run(capsys, "difficulty", "--id", "440802198611300021", "--on", "2026-11-30")[0] == 2  # a bad check digit
+
+
+def test_tracking_due_gives_the_first_contact_day_and_the_monthly_contact(capsys) -> None:
+    assert run(capsys, "tracking-due", "--registered-on", "2026-11-23", "--on", "2026-12-01") == (
+        0,
+        {"first_contact_due": "2026-11-30", "first_contact_overdue": True, "monthly_due": True, "provisional": False},
+    )
+    code, out = run(capsys, "tracking-due", "--registered-on", "2026-11-23", "--on", "2026-12-01",
+                    "--last-contact", "2026-12-01")  # fmt: skip
+    assert (code, out["first_contact_overdue"], out["monthly_due"]) == (0, False, False)
