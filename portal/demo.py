@@ -283,7 +283,9 @@ async def load_demo_services(
         assert registration.decided_at is not None
         await session.execute(
             update(RegistrationRow).where(RegistrationRow.id == registration.id)
-            .values(accepted_at=registration.accepted_at - shift, decided_at=registration.decided_at - shift)
+            .values(accepted_at=registration.accepted_at - shift, decided_at=registration.decided_at - shift,
+                    first_contact_due=registration.first_contact_due - shift if registration.first_contact_due
+                    else None)
             .execution_options(synchronize_session=False)
         )  # fmt: skip
         for event in await session.scalars(

@@ -21,6 +21,7 @@ class ProposalState(enum.StrEnum):
 class ProposalSource(enum.StrEnum):
     RESIDENT = "resident"  # reasons 1-3, reported on the application page (§4.1)
     JOB = "job"  # reasons 4, 8 and 9, from `portal jobs run-due`
+    TRACKING = "tracking"  # reasons 1-3, learned in a tracking contact (§4.2)
 
 
 class StatusProposal(Base):

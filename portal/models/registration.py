@@ -167,6 +167,15 @@ class Registration(Timestamped, Base):
             sqlite_where=sa.text("status = 'registered'"),
             postgresql_where=sa.text("status = 'registered'"),
         ),
+        # The county's tracking list (§4.2): standing registrations by their last contact.
+        sa.Index(
+            "ix_registrations_tracking",
+            "county_code",
+            "last_contact_on",
+            "id",
+            sqlite_where=sa.text("status = 'registered'"),
+            postgresql_where=sa.text("status = 'registered'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,6 +217,10 @@ class Registration(Timestamped, Base):
     end_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     end_reference: Mapped[str | None] = mapped_column(sa.String(100))
     ended_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    # Monthly tracking (§4.2): the first contact's due day (5 working days after registering), and the day of the
+    # latest tracking contact that reached the person (moved on by one conditional UPDATE as contacts are written).
+    first_contact_due: Mapped[date | None]
+    last_contact_on: Mapped[date | None]
     # Optimistic locking for staff decisions (issue: staff workspace).
     version: Mapped[int] = mapped_column(default=1)
 

@@ -30,6 +30,7 @@ from portal.routes import (
     staff_accounts,
     staff_sign_in,
     status,
+    tracking,
 )
 from portal.routes._common import admin_scope, require_account, staff_scope
 
@@ -82,6 +83,7 @@ def staff_router(*middleware: Any) -> Router:
             *notices.STAFF_HANDLERS,
             *objections.STAFF_HANDLERS,
             *credit.STAFF_HANDLERS,
+            *tracking.STAFF_HANDLERS,
             administration,
         ],
         dependencies={"staff": Provide(staff_scope)},

@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.sms import SmsGateway
+from portal.clock import local_today
 from portal.i18n import _l
 from portal.models import CommitmentOutcome, CreditSource, EventKind, MessageKind, Registration, RegistrationStatus
 from portal.models.base import utcnow
+from portal.rules.tracking import FIRST_CONTACT_WORKING_DAYS
 from portal.services import audit, cases, credit, events, fields, inbox, verifications
+from portal.services.calendar import deadline_after
 from portal.services.cases import Lock
 from portal.services.errors import Conflict, InputError, NotAllowed
 from portal.services.staff import Scope
@@ -69,6 +72,11 @@ async def decide(
         errors["commitment"] = COMMITMENT_REQUIRED
     if errors:
         raise InputError(errors)
+    # §4.2: the first contact within 5 working days. Read before the registration changes: a query now would
+    # flush the change outside the optimistic lock's check.
+    first_contact = (
+        await deadline_after(session, local_today(), FIRST_CONTACT_WORKING_DAYS) if outcome == "register" else None
+    )
     before = registration.status.value
     registration.status = RegistrationStatus.REGISTERED if outcome == "register" else RegistrationStatus.REJECTED
     registration.decided_at = utcnow()
@@ -76,6 +84,8 @@ async def decide(
     registration.rejection_reason = reason if outcome == "reject" else None
     registration.decision_note = note.strip()
     registration.overdue_since = None
+    if first_contact is not None:
+        registration.first_contact_due = first_contact.deadline
     if registration.commitment is not None:
         registration.commitment.outcome = CommitmentOutcome(commitment)
     await cases.save(session, registration, lock)

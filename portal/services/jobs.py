@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, case, exists, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import CursorResult, and_, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.verification import BigDataPlatform
@@ -19,21 +18,16 @@ from portal.clock import LOCAL_TZ, local_today
 from portal.crypto import Cipher
 from portal.models import (
     Person,
-    ProposalSource,
-    ProposalState,
     Registration,
     RegistrationStatus,
     ServiceRecord,
     ServiceResult,
-    StatusProposal,
 )
-from portal.models.base import utcnow
 from portal.rules.pension import PensionCategory, pension_date
 from portal.rules.policies import months_before
-from portal.services import audit, credit, notices
+from portal.services import audit, credit, notices, proposals
 
 # After a dismissal, the same reason is not proposed again for this long.
-QUIET_AFTER_DISMISSAL = timedelta(days=30)
 UNREACHABLE_MONTHS = 6
 REFUSALS_IN_A_ROW = 3
 # Nobody younger than this reaches any pension age, so older people only are checked.
@@ -51,42 +45,6 @@ class JobReport:
     def as_dict(self) -> dict[str, object]:
         return {"proposed": self.proposed, "overdue_flagged": self.overdue_flagged,
                 "notices_settled": self.notices_settled, "listings_ended": self.listings_ended}  # fmt: skip
-
-
-async def _propose(session: AsyncSession, registration_id: int, reason: str, detail: dict[str, object]) -> bool:
-    """Insert an open proposal unless one exists; True when this call created it."""
-    recently_dismissed = await session.scalar(
-        select(func.count()).where(
-            StatusProposal.registration_id == registration_id,
-            StatusProposal.reason == reason,
-            StatusProposal.state == ProposalState.DISMISSED,
-            StatusProposal.decided_at >= utcnow() - QUIET_AFTER_DISMISSAL,
-        )
-    )
-    if recently_dismissed:
-        return False
-    dialect = (await session.connection()).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(StatusProposal)
-        .values(
-            registration_id=registration_id,
-            reason=reason,
-            source=ProposalSource.JOB.value,
-            detail=detail,
-            state=ProposalState.OPEN.value,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(
-            # A literal, not a bound parameter: PostgreSQL matches the partial index while planning, and once a
-            # pooled connection's prepared statement turns to a generic plan it no longer knows the value.
-            index_elements=["registration_id", "reason"],
-            index_where=StatusProposal.state == literal(ProposalState.OPEN.value, literal_execute=True),
-        )
-    )
-    # An INSERT answers with a CursorResult (which has rowcount); execute() is typed for any statement.
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return result.rowcount == 1
 
 
 async def _pension_candidates(
@@ -163,11 +121,11 @@ async def run_due(
     today = today or local_today()
     report = JobReport()
     for registration_id, detail in await _pension_candidates(session, cipher, big_data, today):
-        report.proposed["4"] += await _propose(session, registration_id, "4", detail)
+        report.proposed["4"] += await proposals.propose(session, registration_id, "4", detail)
     for registration_id in await _refusal_candidates(session):
-        report.proposed["8"] += await _propose(session, registration_id, "8", {"refusals": REFUSALS_IN_A_ROW})
+        report.proposed["8"] += await proposals.propose(session, registration_id, "8", {"refusals": REFUSALS_IN_A_ROW})
     for registration_id in await _unreachable_candidates(session, today):
-        report.proposed["9"] += await _propose(session, registration_id, "9", {"months": UNREACHABLE_MONTHS})
+        report.proposed["9"] += await proposals.propose(session, registration_id, "9", {"months": UNREACHABLE_MONTHS})
     sweep = (
         update(Registration)
         .where(

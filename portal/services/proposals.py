@@ -4,9 +4,11 @@ checks (reasons 4, 8 and 9); staff confirm one, which ends the registration, or 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +31,9 @@ from portal.services.cases import Lock
 from portal.services.errors import InputError, NotAllowed, NotFound, OutOfScope
 from portal.services.staff import Scope
 
+# A dismissed reason is not proposed again by the checks for this long.
+QUIET_AFTER_DISMISSAL = timedelta(days=30)
+
 PAGE_SIZE = 25
 # What a resident may report (§4.1), and the reason of §2.1 each one proposes.
 RESIDENT_REPORTS = {
@@ -40,6 +45,7 @@ REPORT_LABELS: dict[str, object] = {kind: label for kind, (_reason, label) in RE
 SOURCE_LABELS: dict[str, object] = {
     ProposalSource.RESIDENT: _l("from the resident"),
     ProposalSource.JOB: _l("from the daily checks"),
+    ProposalSource.TRACKING: _l("from a tracking contact"),
 }
 STATE_LABELS: dict[str, object] = {
     ProposalState.OPEN: _l("open"),
@@ -67,6 +73,46 @@ class ProposalPage:
     total: int
     page: int
     pages: int
+
+
+async def propose(
+    session: AsyncSession, registration_id: int, reason: str, detail: dict[str, object],
+    source: ProposalSource = ProposalSource.JOB,
+) -> bool:  # fmt: skip
+    """Insert an open proposal unless one exists (or the same reason was dismissed lately); True when this call
+    created it. One INSERT … ON CONFLICT DO NOTHING on the open-proposal index: safe with two processes."""
+    recently_dismissed = await session.scalar(
+        select(func.count()).where(
+            StatusProposal.registration_id == registration_id,
+            StatusProposal.reason == reason,
+            StatusProposal.state == ProposalState.DISMISSED,
+            StatusProposal.decided_at >= utcnow() - QUIET_AFTER_DISMISSAL,
+        )
+    )
+    if recently_dismissed:
+        return False
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(StatusProposal)
+        .values(
+            registration_id=registration_id,
+            reason=reason,
+            source=source.value,
+            detail=detail,
+            state=ProposalState.OPEN.value,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(
+            # A literal, not a bound parameter: PostgreSQL matches the partial index while planning, and once a
+            # pooled connection's prepared statement turns to a generic plan it no longer knows the value.
+            index_elements=["registration_id", "reason"],
+            index_where=StatusProposal.state == literal(ProposalState.OPEN.value, literal_execute=True),
+        )
+    )
+    # An INSERT answers with a CursorResult (which has rowcount); execute() is typed for any statement.
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return result.rowcount == 1
 
 
 async def open_proposals(session: AsyncSession, scope: Scope, page: int = 1) -> ProposalPage:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import local_today
 from portal.i18n import _l
-from portal.models import RegistrationStatus, ServiceChannel, ServiceKind, ServiceRecord, ServiceResult
+from portal.models import Registration, RegistrationStatus, ServiceChannel, ServiceKind, ServiceRecord, ServiceResult
 from portal.services import audit, cases, fields, service_minimum
 from portal.services.errors import Conflict, InputError, NotAllowed
 from portal.services.staff import Scope
@@ -91,6 +91,16 @@ async def add(
     session.add(service_record)
     await session.flush()
     await service_minimum.tally(session, registration_id, kind, result)
+    if kind is ServiceKind.TRACKING and result is not ServiceResult.NOT_REACHED:
+        # The tracking list reads the latest contact from the registration; two contacts recorded at once
+        # leave the later day, whichever commits first.
+        await session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id,
+                   (Registration.last_contact_on.is_(None)) | (Registration.last_contact_on < day))
+            .values(last_contact_on=day)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
     return service_record
 
 

@@ -820,3 +820,22 @@ async def test_notice_objection_and_credit_forms_answer_bad_input_without_a_serv
         ]:
             await staff.path(template, good)
     assert problems == [], "\n".join(problems)
+
+
+async def test_the_tracking_list_and_its_contact_form_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from portal.services.staff import scope_of as staff_scope
+    from tests.staffing import registered_case
+
+    problems: list[str] = []
+    reviewer = staff_scope(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer")))
+    registration = await registered_case(db, services, reviewer)
+    await sign_in_staff(client, "chikan_clerk")
+    walk = await _walker(client, "/staff/tracking", problems)
+    await walk.query("/staff/tracking", ["show", "page_number"])
+    await walk.form(f"/staff/tracking/{registration.number}",
+                    {"channel": "phone", "reached": "yes", "learned": "unemployed", "note": "仍在找工作",
+                     "show": "due", "page_number": "1"})  # fmt: skip
+    await walk.path("/staff/tracking/{number}", {"number": registration.number}, "POST", {"channel": "phone"})
+    assert problems == [], "\n".join(problems)

@@ -1,0 +1,91 @@
+"""The county's tracking list: who is due a contact this month, a first contact, or is late; a contact is
+recorded from the list in one step. With htmx the person's row is replaced in place; without, the form posts
+and the list comes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+
+from portal.routes._common import Db, Staff, page, read_form, see_other
+from portal.routes.errors import FormFailure, shows_form_again
+from portal.services import fields, tracking
+from portal.services.fields import options
+
+WORDS: dict[str, Any] = {
+    "show_words": tracking.SHOW_LABELS,
+    "why_words": tracking.WHY_LABELS,
+    "channels": options(tracking.CHANNEL_LABELS),
+    "reached_choices": options(tracking.REACHED_LABELS),
+    "learned_choices": options(tracking.LEARNED_LABELS),
+    "learned_words": tracking.LEARNED_LABELS,
+}
+
+
+@dataclass(frozen=True)
+class ContactForm:
+    channel: str = ""
+    reached: str = ""
+    learned: str = ""
+    note: str = ""
+    show: str = ""
+    page_number: str = ""
+
+
+async def _list_page(
+    db: Db, staff: Staff, show: str = "due", page_number: int = 1, *, status_code: int = 200, failed: str = "",
+    values: dict[str, Any] | None = None, errors: dict[str, object] | None = None,
+    recorded: tracking.Recorded | None = None, done: str = "",
+) -> Template:  # fmt: skip
+    result = await tracking.tracking_list(db, staff, show=show, page=page_number)
+    return page(
+        "tracking/list.html", status_code, scope=staff, result=result, failed=failed, values=values or {},
+        errors=errors or {}, recorded=recorded, done=done, base_query=urlencode({"show": result.show}), **WORDS,
+    )  # fmt: skip
+
+
+@get("/tracking", name="staff_tracking")
+async def tracking_list(
+    db: Db, staff: Staff, show: FromQuery[str] = "due", page_number: FromQuery[int] = 1, done: FromQuery[str] = ""
+) -> Template:
+    return await _list_page(db, staff, show, page_number, done=done[:20])
+
+
+async def _row(request: HTMXRequest, db: Db, staff: Staff, number: str, **context: Any) -> Template:
+    row = await tracking.row_of(db, staff, number)
+    return page("tracking/_row.html", context.pop("status_code", 200), scope=staff, row=row, **context, **WORDS)
+
+
+async def _contact_again(failure: FormFailure, request: HTMXRequest, db: Db, staff: Staff, number: str,
+                         **_: Any) -> Template:  # fmt: skip
+    if request.htmx:  # the row again, with its errors beside the fields
+        return await _row(request, db, staff, number, values=failure.values, errors=failure.errors, recorded=None,
+                          failed=number)  # fmt: skip
+    values = failure.values
+    return await _list_page(
+        db, staff, str(values.get("show", "due")), fields.db_int(str(values.get("page_number", ""))) or 1,
+        status_code=failure.status_code, failed=number, values=values, errors=failure.errors,
+    )  # fmt: skip
+
+
+@post("/tracking/{number:str}")
+@shows_form_again(_contact_again)
+async def record_contact(request: HTMXRequest, db: Db, staff: Staff, number: FromPath[str]) -> Response[Any]:
+    form = await read_form(request, ContactForm)
+    recorded = await tracking.record_contact(db, staff, number, channel=form.channel, reached=form.reached,
+                                             learned=form.learned, note=form.note)  # fmt: skip
+    if request.htmx:
+        return await _row(request, db, staff, number, values={}, errors={}, recorded=recorded, failed="")
+    # Back to the view and page the form came from (only values the list knows: they go into a header).
+    show = form.show if form.show in tracking.SHOW_LABELS else "due"
+    query = {"show": show, "page_number": str(fields.db_int(form.page_number) or 1), "done": number[:20]}
+    return see_other("/staff/tracking", **query)
+
+
+STAFF_HANDLERS = [tracking_list, record_contact]

@@ -1,0 +1,192 @@
+"""Monthly tracking (定期联系, §4.2): each county's list of registered people due a contact (the first within 5
+working days of registering, then one every calendar month) and late ones; a contact recorded from the list in
+one step, with what was learned turned into the next step (work found: a proposal to end the registration)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, nulls_first, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.clock import local_date, local_today
+from portal.i18n import _l
+from portal.models import Person, ProposalSource, Registration, RegistrationStatus, ServiceKind, ServiceResult
+from portal.services import audit, cases, fields, paging, proposals, service_records
+from portal.services.errors import InputError, NotAllowed
+from portal.services.staff import Scope
+
+PAGE_SIZE = 25
+
+SHOW_LABELS: dict[str, object] = {
+    "due": _l("Due this month"),
+    "first": _l("Due a first contact"),
+    "overdue": _l("Late"),
+}
+CHANNEL_LABELS: dict[str, object] = {
+    "phone": _l("Phone call"),
+    "visit": _l("Visit"),
+    "sms": _l("Message"),
+    "data": _l("Data comparison"),
+}
+REACHED_LABELS: dict[str, object] = {"yes": _l("Reached"), "no": _l("Not reached")}
+# What a contact that reached the person learned; the three kinds of work are reasons 1-3 of §2.1.
+LEARNED_LABELS: dict[str, object] = {
+    "unemployed": _l("Still unemployed"),
+    "employed": _l("Found a job with an employer"),
+    "business": _l("Started a business"),
+    "flexible": _l("Works flexibly (gig or part-time)"),
+    "moved": _l("Moved away: transfer the registration"),
+    "wants_service": _l("Wants a service"),
+}
+PROPOSED_REASON = {"employed": "1", "business": "2", "flexible": "3"}
+
+CHANNEL_REQUIRED = _l("Select how you contacted them")
+REACHED_REQUIRED = _l("Select whether you reached them")
+LEARNED_REQUIRED = _l("Select what you learned")
+
+
+@dataclass(frozen=True)
+class Row:
+    number: str
+    name: str
+    registered_on: date | None
+    first_contact_due: date | None
+    last_contact_on: date | None
+    why: str  # first, first_late, due, overdue: why the person is on the list
+
+
+@dataclass(frozen=True)
+class TrackingPage:
+    rows: list[Row]
+    show: str
+    counts: dict[str, int]
+    page: int
+    pages: int
+
+
+def _month_starts(today: date) -> tuple[date, date]:
+    this_month = today.replace(day=1)
+    return this_month, (this_month - timedelta(days=1)).replace(day=1)
+
+
+def _conditions(show: str, today: date) -> ColumnElement[bool]:
+    this_month, last_month = _month_starts(today)
+    never = Registration.last_contact_on.is_(None)
+    first_late = and_(never, Registration.first_contact_due < today)
+    if show == "first":
+        return and_(never, Registration.first_contact_due.is_not(None))
+    if show == "overdue":  # the first contact late, or a whole calendar month gone by without one
+        return or_(first_late, Registration.last_contact_on < last_month)
+    return or_(never, Registration.last_contact_on < this_month)
+
+
+def _why(registration: Registration, today: date) -> str:
+    if registration.last_contact_on is None:
+        late = registration.first_contact_due is not None and registration.first_contact_due < today
+        return "first_late" if late else "first"
+    this_month, last_month = _month_starts(today)
+    if registration.last_contact_on >= this_month:
+        return "contacted"  # shown on the row just recorded
+    return "overdue" if registration.last_contact_on < last_month else "due"
+
+
+WHY_LABELS: dict[str, object] = {
+    "first": _l("First contact due"),
+    "first_late": _l("First contact late"),
+    "due": _l("No contact yet this month"),
+    "overdue": _l("No contact last month either"),
+    "contacted": _l("Contacted this month"),
+}
+
+
+async def tracking_list(
+    session: AsyncSession, scope: Scope, *, show: str = "due", page: int = 1, today: date | None = None
+) -> TrackingPage:
+    """The county's registered people due a contact (city staff: the whole city's), the longest without one
+    first; counts for each view."""
+    today = today or local_today()
+    show = show if show in SHOW_LABELS else "due"
+    base: list[Any] = [Registration.status == RegistrationStatus.REGISTERED]
+    if not scope.is_city:
+        base.append(Registration.county_code == scope.area_code)
+    counts = {
+        name: await session.scalar(
+            select(func.count()).select_from(Registration).where(*base, _conditions(name, today))
+        )
+        or 0
+        for name in SHOW_LABELS
+    }
+    win = paging.window(counts[show], page, PAGE_SIZE)
+    found = await session.execute(
+        select(Registration, Person.name)
+        .join(Person, Person.id == Registration.person_id)
+        .where(*base, _conditions(show, today))
+        .order_by(nulls_first(Registration.last_contact_on.asc()), Registration.first_contact_due, Registration.id)
+        .limit(win.limit)
+        .offset(win.offset)
+    )
+    rows = [
+        Row(r.number, name, local_date(r.decided_at) if r.decided_at else None, r.first_contact_due,
+            r.last_contact_on, _why(r, today))
+        for r, name in found.all()
+    ]  # fmt: skip
+    return TrackingPage(rows, show, counts, win.page, win.pages)
+
+
+async def row_of(session: AsyncSession, scope: Scope, number: str, today: date | None = None) -> Row:
+    """One person's row, as the list shows it (after a contact is recorded from it)."""
+    registration = await cases.find(session, scope, number)
+    person = await session.get(Person, registration.person_id)
+    return Row(
+        registration.number, person.name if person else "",
+        local_date(registration.decided_at) if registration.decided_at else None, registration.first_contact_due,
+        registration.last_contact_on, _why(registration, today or local_today()),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Recorded:
+    reached: bool
+    learned: str
+    proposed_reason: str | None  # a proposal made for reason 1, 2 or 3
+
+
+async def record_contact(
+    session: AsyncSession, scope: Scope, number: str, *, channel: str, reached: str, learned: str, note: str,
+    today: date | None = None,
+) -> Recorded:  # fmt: skip
+    """A tracking contact, today, in one step. Found work becomes a proposal for reason 1, 2 or 3 that a
+    reviewer confirms (the same proposals as a resident's report); moved and wants a service are said on the
+    row, with the link to act on them."""
+    if not scope.can_act:
+        raise NotAllowed()
+    today = today or local_today()
+    errors: dict[str, object] = {}
+    if channel not in CHANNEL_LABELS:
+        errors["channel"] = CHANNEL_REQUIRED
+    if reached not in REACHED_LABELS:
+        errors["reached"] = REACHED_REQUIRED
+    elif reached == "yes" and learned not in LEARNED_LABELS:
+        errors["learned"] = LEARNED_REQUIRED
+    fields.check_lengths(errors, {"note": (note.strip(), fields.NOTE_MAX)})
+    if errors:
+        raise InputError(errors)
+    learned = learned if reached == "yes" else ""
+    words = str(LEARNED_LABELS[learned]) if learned else ""
+    text = "；".join(part for part in (words, note.strip()) if part)
+    recorded = await service_records.record(
+        session, scope, number, day=today.isoformat(), kind=ServiceKind.TRACKING.value,
+        channel=channel,
+        result=(ServiceResult.REACHED if reached == "yes" else ServiceResult.NOT_REACHED).value, note=text,
+        today=today,
+    )  # fmt: skip
+    reason = PROPOSED_REASON.get(learned)
+    if reason is not None:
+        made = await proposals.propose(session, recorded.registration_id, reason, {"learned": learned, "note": note},
+                                       source=ProposalSource.TRACKING)  # fmt: skip
+        await audit.record(session, scope.actor, "tracking.propose", "registration", number,
+                           {"reason": reason, "made": made})  # fmt: skip
+    return Recorded(reached == "yes", learned, reason)

@@ -1,0 +1,82 @@
+"""The tracking list over HTTP: a contact recorded from the list with and without htmx, errors beside the fields,
+and who may see and act on it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Registration, StaffUser
+from portal.services.staff import scope_of
+from tests.conftest import HTMX, post_form
+from tests.routes.test_staff_permissions import USERS, _as
+from tests.staffing import create_named_staff, registered_case, sign_in_staff
+
+CONTACT = {"channel": "phone", "reached": "yes", "learned": "unemployed", "note": "仍在找工作"}
+
+
+async def _registered(db, services) -> Registration:
+    await create_named_staff(db)
+    reviewer = scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer")))
+    return await registered_case(db, services, reviewer)
+
+
+async def test_a_contact_without_javascript_comes_back_to_the_list_which_no_longer_shows_them(
+    client, services, db
+) -> None:
+    registration = await _registered(db, services)
+    await sign_in_staff(client, "chikan_clerk")
+    listed = await client.get("/staff/tracking?show=first")
+    assert registration.number in listed.text
+    response = await post_form(client, f"/staff/tracking/{registration.number}", {**CONTACT, "show": "first"},
+                               page="/staff/tracking")  # fmt: skip
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/staff/tracking?show=first")
+    back = await client.get(response.headers["location"])
+    assert f"/staff/cases/{registration.number}" not in back.text  # contacted: off the list
+    assert registration.number in back.text  # named in the confirmation
+
+
+async def test_with_htmx_only_the_persons_row_comes_back(client, services, db) -> None:
+    registration = await _registered(db, services)
+    await sign_in_staff(client, "chikan_clerk")
+    response = await post_form(client, f"/staff/tracking/{registration.number}",
+                               {**CONTACT, "learned": "employed"}, page="/staff/tracking",
+                               headers={**HTMX, "HX-Target": f"row-{registration.number}"})  # fmt: skip
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<li class="card tracking-row" id="row-{registration.number}">')
+    assert "/staff/proposals" in response.text  # found work: a proposal waits
+
+
+async def test_a_contact_missing_its_answers_keeps_what_was_typed_beside_the_fields(client, services, db) -> None:
+    registration = await _registered(db, services)
+    await sign_in_staff(client, "chikan_clerk")
+    n = registration.number
+    plain = await post_form(client, f"/staff/tracking/{n}", {"channel": "visit", "note": "上门未遇"},
+                            page="/staff/tracking")  # fmt: skip
+    assert plain.status_code == 200
+    assert f'href="#reached-{n}"' in plain.text
+    assert "上门未遇" in plain.text
+    row = await post_form(client, f"/staff/tracking/{n}", {"channel": "visit", "note": "上门未遇"},
+                          page="/staff/tracking", headers=HTMX)  # fmt: skip
+    assert "<html" not in row.text
+    assert f'id="reached-{n}"' in row.text
+
+
+PAGES = {
+    "/staff/tracking": dict.fromkeys(USERS[:6], 200) | {"resident": 303, "anonymous": 303},
+}
+CONTACTS = {
+    "chikan_clerk": 303, "chikan_reviewer": 303, "xiashan_clerk": 404, "xiashan_reviewer": 404,
+    "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", USERS)
+async def test_who_may_see_the_list_and_record_a_contact(client, services, db, who: str) -> None:
+    registration = await _registered(db, services)
+    await _as(client, services, db, who)
+    listed = await client.get("/staff/tracking", follow_redirects=False)
+    assert listed.status_code == PAGES["/staff/tracking"][who]
+    response = await post_form(client, f"/staff/tracking/{registration.number}", CONTACT, page="/staff/login")
+    assert response.status_code == CONTACTS[who], response.text[:300]

@@ -1,0 +1,114 @@
+"""The tracking list (§4.2): who is due a first contact, a contact this month, or is late; a contact recorded
+in one step, and what it learned turned into a proposal."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from portal.models import Registration, StatusProposal
+from portal.services import service_records, tracking
+from portal.services.errors import InputError
+from portal.services.staff import Scope
+from tests.conftest import make_id
+from tests.staffing import registered_case
+
+TODAY = date(2026, 11, 30)
+
+
+async def _people(db, services, reviewer: Scope, count: int) -> list[Registration]:
+    made = []
+    for n in range(count):
+        made.append(await registered_case(db, services, reviewer, phone=f"1330000010{n}",
+                                          id_number=make_id(date(1990, 1, 1), "M", sequence=n + 1)))  # fmt: skip
+    return made
+
+
+async def _set(db, registration: Registration, **values) -> None:
+    await db.execute(update(Registration).where(Registration.id == registration.id).values(**values))
+    await db.commit()
+
+
+async def test_registering_sets_the_first_contact_on_the_fifth_working_day(db, services, scopes) -> None:
+    [registration] = await _people(db, services, scopes["reviewer"], 1)
+    await db.refresh(registration)
+    assert registration.first_contact_due is not None
+    assert registration.first_contact_due > date.today()
+    assert registration.last_contact_on is None
+
+
+async def test_the_list_sorts_people_into_first_due_monthly_due_and_late(db, services, scopes) -> None:
+    first, first_late, contacted_now, last_month, two_months = await _people(db, services, scopes["reviewer"], 5)
+    await _set(db, first, first_contact_due=TODAY + timedelta(days=2))
+    await _set(db, first_late, first_contact_due=TODAY - timedelta(days=1))
+    await _set(db, contacted_now, first_contact_due=date(2026, 1, 8), last_contact_on=date(2026, 11, 3))
+    await _set(db, last_month, first_contact_due=date(2026, 1, 8), last_contact_on=date(2026, 10, 20))
+    await _set(db, two_months, first_contact_due=date(2026, 1, 8), last_contact_on=date(2026, 9, 30))
+
+    async def shown(show: str) -> dict[str, str]:
+        listed = await tracking.tracking_list(db, scopes["reviewer"], show=show, today=TODAY)
+        return {row.number: row.why for row in listed.rows}
+
+    assert await shown("first") == {first.number: "first", first_late.number: "first_late"}
+    assert await shown("due") == {first.number: "first", first_late.number: "first_late", last_month.number: "due",
+                                  two_months.number: "overdue"}  # fmt: skip
+    assert await shown("overdue") == {first_late.number: "first_late", two_months.number: "overdue"}
+    counts = (await tracking.tracking_list(db, scopes["reviewer"], today=TODAY)).counts
+    assert counts == {"due": 4, "first": 2, "overdue": 2}
+
+
+async def test_a_contact_that_reached_the_person_takes_them_off_the_month_and_one_that_did_not_leaves_them(
+    db, services, scopes
+) -> None:
+    reached, missed = await _people(db, services, scopes["reviewer"], 2)
+    for who, answer in ((reached, "yes"), (missed, "no")):
+        await tracking.record_contact(db, scopes["reviewer"], who.number, channel="phone", reached=answer,
+                                      learned="unemployed", note="")  # fmt: skip
+    await db.commit()
+    listed = await tracking.tracking_list(db, scopes["reviewer"], show="due")
+    assert [row.number for row in listed.rows] == [missed.number]
+
+
+async def test_found_work_becomes_a_proposal_for_its_reason_once(db, services, scopes) -> None:
+    [registration] = await _people(db, services, scopes["reviewer"], 1)
+    for _ in range(2):
+        recorded = await tracking.record_contact(db, scopes["reviewer"], registration.number, channel="visit",
+                                                 reached="yes", learned="business", note="开了一家小店")  # fmt: skip
+        await db.commit()
+        assert recorded.proposed_reason == "2"
+    proposals = list(await db.scalars(select(StatusProposal).where(StatusProposal.registration_id == registration.id)))
+    assert [(p.reason, p.source.value) for p in proposals] == [("2", "tracking")]
+
+
+async def test_a_contact_needs_how_and_whether_reached_and_what_was_learned(db, services, scopes) -> None:
+    [registration] = await _people(db, services, scopes["reviewer"], 1)
+    with pytest.raises(InputError) as raised:
+        await tracking.record_contact(db, scopes["reviewer"], registration.number, channel="fax", reached="yes",
+                                      learned="", note="x" * 3000)  # fmt: skip
+    assert set(raised.value.errors) == {"channel", "learned", "note"}
+
+
+async def test_contacts_recorded_at_once_leave_the_latest_day(db, services, scopes) -> None:
+    [registration] = await _people(db, services, scopes["reviewer"], 1)
+    days = [date(2026, 11, d) for d in (3, 27, 12, 20)]
+
+    async def contact(day: date) -> None:
+        async with services.sessionmaker() as session:
+            await service_records.record(session, scopes["reviewer"], registration.number, day=day.isoformat(),
+                                         kind="tracking", channel="phone", result="reached", note="",
+                                         today=TODAY)  # fmt: skip
+            await session.commit()
+
+    await asyncio.gather(*(contact(day) for day in days))
+    await db.refresh(registration)
+    assert registration.last_contact_on == date(2026, 11, 27)
+
+
+async def test_the_row_of_someone_just_contacted_says_so(db, services, scopes) -> None:
+    [registration] = await _people(db, services, scopes["reviewer"], 1)
+    await tracking.record_contact(db, scopes["reviewer"], registration.number, channel="phone", reached="yes",
+                                  learned="unemployed", note="")  # fmt: skip
+    assert (await tracking.row_of(db, scopes["reviewer"], registration.number)).why == "contacted"
