@@ -145,3 +145,26 @@ def test_the_minimum_counts_migration_counts_the_records_already_kept(tmp_path) 
             " WHERE registration_id = 1"
         ).fetchone()  # fmt: skip
     assert counts == (0, 2, 0, 1)
+
+
+# ---- tracking (226b7f7874ff): the first contact's due day and the latest contact, from what is there -------------
+
+
+def test_the_tracking_migration_fills_the_first_contact_day_and_the_latest_contact_that_reached(tmp_path) -> None:
+    path = tmp_path / "tracking.db"
+    config = _config(f"sqlite+aiosqlite:///{path}")
+    command.upgrade(config, _BEFORE_TYPED_ANSWERS)
+    _registration_before_typed_answers(path, _ANSWERS)
+    command.upgrade(config, "deba42eaeb08")  # the one before tracking
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE registrations SET status = 'registered', decided_at = ?", (_NOW,))  # 10:00 in Zhanjiang
+        for day, kind, result in [("2026-11-24", "tracking", "reached"), ("2026-11-26", "tracking", "not_reached"),
+                                  ("2026-11-27", "guidance", "reached")]:  # fmt: skip
+            db.execute(
+                "INSERT INTO service_records (registration_id, day, kind, channel, result, note, created_at,"
+                " updated_at) VALUES (1, ?, ?, 'phone', ?, '', ?, ?)", (day, kind, result, _NOW, _NOW),
+            )  # fmt: skip
+    command.upgrade(config, "head")
+    with sqlite3.connect(path) as db:
+        row = db.execute("SELECT first_contact_due, last_contact_on FROM registrations WHERE id = 1").fetchone()
+    assert row == ("2026-11-30", "2026-11-24")
