@@ -442,5 +442,6 @@ async def test_opening_an_objection_or_a_credit_case_is_audited(db, services, sc
     filed = await _file(db, services, notice)
     await objections.staff_view(db, services.cipher, clerk, filed.number)
     await db.commit()
-    actions = [e.action for e in await db.scalars(select(AuditEntry).where(AuditEntry.target_id == filed.number))]
+    kept = select(AuditEntry).where(AuditEntry.target_id == filed.number).order_by(AuditEntry.id)
+    actions = [e.action for e in await db.scalars(kept)]
     assert actions == ["objection.file", "objection.view"]
