@@ -135,6 +135,22 @@ async def _credit_export(settings: Settings, since: date, fmt: str) -> Any:
         return await credit.export(session, Cipher(settings.data_key), audit.SYSTEM, since, fmt)
 
 
+async def _tracking_compare(settings: Settings, county: str | None) -> dict[str, int]:
+    from portal.adapters.social_insurance import make_social_insurance
+    from portal.crypto import Cipher
+    from portal.services import audit, tracking
+
+    async with _session(settings) as session:
+        report = await tracking.compare_due(
+            session,
+            Cipher(settings.data_key),
+            make_social_insurance(settings.social_insurance),
+            audit.SYSTEM,
+            county=county,
+        )
+    return report.as_dict()
+
+
 async def _run_due(settings: Settings) -> dict[str, object]:
     from portal.adapters.verification import make_sources
     from portal.crypto import Cipher
@@ -193,6 +209,11 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     create.add_argument("--area", help="service area code, for clerks and reviewers")
     jobs_cmd = sub.add_parser("jobs", help="scheduled work").add_subparsers(dest="jobs_command", required=True)
     jobs_cmd.add_parser("run-due", help="propose reasons 4, 8, 9 and flag overdue deferred cases; idempotent")
+    compare = jobs_cmd.add_parser(
+        "tracking-compare", help="compare everyone due a contact this month with the social-insurance data; "
+        "records each once a month, proposes reason 1 for the newly insured",
+    )  # fmt: skip
+    compare.add_argument("--county", help="one county's code (default: the whole city)")
     audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser(
         "verify", help="check the sealed chain and the checkpoints; exit 1 at the first edited, missing or forged entry"
@@ -256,6 +277,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         out.write_bytes(result.content)
         out.with_name(out.name + ".sha256").write_text(f"{result.sha256}  {out.name}\n")
         print(json.dumps({"file": str(out), "count": result.count, "sha256": result.sha256}))
+        return 0
+    if args.command == "jobs" and args.jobs_command == "tracking-compare":
+        print(json.dumps(asyncio.run(_tracking_compare(settings, args.county))))
         return 0
     if args.command == "jobs":
         print(json.dumps(asyncio.run(_run_due(settings)), ensure_ascii=False))

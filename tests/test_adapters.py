@@ -32,3 +32,12 @@ async def test_outbox_gateway_keeps_the_message(db) -> None:
     await OutboxGateway().send(db, "13812345678", "hello")
     message = await db.scalar(select(OutboxMessage))
     assert (message.phone, message.body) == ("13812345678", "hello")
+
+
+async def test_simulator_answers_many_people_in_one_call_leaving_out_those_it_does_not_know() -> None:
+    records = await SocialInsuranceSimulator().employment_many(
+        ["440803198805120036", "440881198503150052", "440802199001010016"]
+    )
+    assert set(records) == {"440803198805120036", "440881198503150052"}
+    assert records["440803198805120036"].active
+    assert not records["440881198503150052"].active

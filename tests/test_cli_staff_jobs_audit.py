@@ -128,3 +128,11 @@ async def test_in_app_schedule_runs_the_job(settings, services, db) -> None:
     assert registration.status is Status.DEFERRED
     assert registration.overdue_since is not None
     assert await db.scalar(select(AuditEntry.action)) == "jobs.run_due"
+
+
+def test_jobs_tracking_compare_reports_what_it_did_and_compares_nobody_twice(env: dict[str, str]) -> None:
+    first = portal(env, "jobs", "tracking-compare")
+    second = portal(env, "jobs", "tracking-compare", "--county", "440802")
+    assert first.returncode == second.returncode == 0
+    assert set(json.loads(first.stdout)) == {"checked", "recorded", "proposed"}
+    assert json.loads(second.stdout)["recorded"] == 0

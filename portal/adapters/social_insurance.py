@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,9 @@ class SocialInsurance(Protocol):
     async def employment(self, id_number: str) -> EmploymentRecord:
         """The person's employment as insured; NO_RECORD when the system knows nothing of them."""
 
+    async def employment_many(self, id_numbers: Sequence[str]) -> dict[str, EmploymentRecord]:
+        """Many people in one call (the monthly comparison's batches), by ID number; those unknown are left out."""
+
 
 class SocialInsuranceSimulator:
     """A stand-in for the provincial system, answering from a data file of invented people."""
@@ -55,6 +59,9 @@ class SocialInsuranceSimulator:
             ended_on=date.fromisoformat(person["ended"]) if person.get("ended") else None,
             insured_months=int(person.get("ui_months", 0)),
         )
+
+    async def employment_many(self, id_numbers: Sequence[str]) -> dict[str, EmploymentRecord]:
+        return {n: await self.employment(n) for n in id_numbers if n in self._people}
 
 
 def make_social_insurance(kind: str) -> SocialInsurance:

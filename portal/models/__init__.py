@@ -48,7 +48,13 @@ from portal.models.registration import (
 )
 from portal.models.service_items import ServiceItem
 from portal.models.service_minimum import ServiceMinimumCount
-from portal.models.service_records import ServiceChannel, ServiceKind, ServiceRecord, ServiceResult
+from portal.models.service_records import (
+    ServiceChannel,
+    ServiceKind,
+    ServiceRecord,
+    ServiceResult,
+    TrackingComparison,
+)
 from portal.models.service_requests import (
     RequestChannel,
     RequestKind,
@@ -129,6 +135,7 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "StatusProposal",
+    "TrackingComparison",
     "UnemploymentCategory",
     "Verification",
     "VerificationOutcome",

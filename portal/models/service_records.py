@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import Base, Timestamped, enum_column
+from portal.models.base import Base, Timestamped, UTCDateTime, enum_column, utcnow
 
 
 class ServiceKind(enum.StrEnum):
@@ -48,3 +48,15 @@ class ServiceRecord(Timestamped, Base):
     result: Mapped[ServiceResult] = mapped_column(enum_column(ServiceResult))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+
+
+class TrackingComparison(Base):
+    """A registration compared with the social-insurance data in a month's tracking run (§4.2): the primary key
+    makes the run idempotent per person and month, and lets two processes run it at once."""
+
+    __tablename__ = "tracking_comparisons"
+
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # YYYY-MM
+    insured_employed: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,9 +13,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
-from portal.routes._common import Db, Staff, page, read_form, see_other
+from portal.routes._common import Db, Deps, Staff, page, read_form, see_other
 from portal.routes.errors import FormFailure, shows_form_again
 from portal.services import fields, tracking
+from portal.services.errors import NotAllowed
 from portal.services.fields import options
 
 WORDS: dict[str, Any] = {
@@ -41,20 +42,25 @@ class ContactForm:
 async def _list_page(
     db: Db, staff: Staff, show: str = "due", page_number: int = 1, *, status_code: int = 200, failed: str = "",
     values: dict[str, Any] | None = None, errors: dict[str, object] | None = None,
-    recorded: tracking.Recorded | None = None, done: str = "",
+    recorded: tracking.Recorded | None = None, done: str = "", ran: dict[str, int] | None = None,
 ) -> Template:  # fmt: skip
     result = await tracking.tracking_list(db, staff, show=show, page=page_number)
     return page(
         "tracking/list.html", status_code, scope=staff, result=result, failed=failed, values=values or {},
-        errors=errors or {}, recorded=recorded, done=done, base_query=urlencode({"show": result.show}), **WORDS,
+        errors=errors or {}, recorded=recorded, done=done, ran=ran, base_query=urlencode({"show": result.show}),
+        **WORDS,
     )  # fmt: skip
 
 
 @get("/tracking", name="staff_tracking")
 async def tracking_list(
-    db: Db, staff: Staff, show: FromQuery[str] = "due", page_number: FromQuery[int] = 1, done: FromQuery[str] = ""
-) -> Template:
-    return await _list_page(db, staff, show, page_number, done=done[:20])
+    db: Db, staff: Staff, show: FromQuery[str] = "due", page_number: FromQuery[int] = 1, done: FromQuery[str] = "",
+    compared: FromQuery[str] = "", proposed: FromQuery[str] = "",
+) -> Template:  # fmt: skip
+    ran = None
+    if compared:  # back from a comparison run: what it did
+        ran = {"recorded": fields.db_int(compared) or 0, "proposed": fields.db_int(proposed) or 0}
+    return await _list_page(db, staff, show, page_number, done=done[:20], ran=ran)
 
 
 async def _row(request: HTMXRequest, db: Db, staff: Staff, number: str, **context: Any) -> Template:
@@ -88,4 +94,14 @@ async def record_contact(request: HTMXRequest, db: Db, staff: Staff, number: Fro
     return see_other("/staff/tracking", **query)
 
 
-STAFF_HANDLERS = [tracking_list, record_contact]
+@post("/tracking/compare")
+async def compare(db: Db, services: Deps, staff: Staff) -> Response[Any]:
+    """The county's monthly data comparison, at the press of a button (county staff who act)."""
+    if not staff.can_act or staff.area_code is None:
+        raise NotAllowed()
+    report = await tracking.compare_due(db, services.cipher, services.social_insurance, staff.actor,
+                                        county=staff.area_code)  # fmt: skip
+    return see_other("/staff/tracking", compared=str(report.recorded), proposed=str(report.proposed))
+
+
+STAFF_HANDLERS = [tracking_list, compare, record_contact]

@@ -6,14 +6,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, nulls_first, or_, select
+from sqlalchemy import ColumnElement, CursorResult, and_, func, nulls_first, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.adapters.social_insurance import NO_RECORD, SocialInsurance
 from portal.clock import local_date, local_today
+from portal.crypto import Cipher
 from portal.i18n import _l
-from portal.models import Person, ProposalSource, Registration, RegistrationStatus, ServiceKind, ServiceResult
+from portal.models import (
+    Person,
+    ProposalSource,
+    Registration,
+    RegistrationStatus,
+    ServiceChannel,
+    ServiceKind,
+    ServiceResult,
+    TrackingComparison,
+)
+from portal.models.base import utcnow
 from portal.services import audit, cases, fields, paging, proposals, service_records
 from portal.services.errors import InputError, NotAllowed
 from portal.services.staff import Scope
@@ -190,3 +203,86 @@ async def record_contact(
         await audit.record(session, scope.actor, "tracking.propose", "registration", number,
                            {"reason": reason, "made": made})  # fmt: skip
     return Recorded(reached == "yes", learned, reason)
+
+
+# ---- the monthly data comparison (§4.2: a data comparison counts as a contact) ------------------------------------
+
+COMPARE_BATCH = 200
+
+
+@dataclass
+class CompareReport:
+    checked: int = 0
+    recorded: int = 0
+    proposed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"checked": self.checked, "recorded": self.recorded, "proposed": self.proposed}
+
+
+async def compare_due(
+    session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance, actor: audit.Actor, *,
+    county: str | None = None, today: date | None = None, batch: int = COMPARE_BATCH,
+) -> CompareReport:  # fmt: skip
+    """Compare everyone due a contact this month (in a county, or the city) with the social-insurance data, one
+    adapter call per batch; record a tracking contact (channel: data) for each, and turn "insured by an employer
+    now" into a reason-1 proposal. Once per person and month: the comparison's key is claimed by an INSERT that
+    does nothing on conflict, so a second run, or two processes at once, records nobody twice."""
+    today = today or local_today()
+    month = f"{today:%Y-%m}"
+    compared = select(TrackingComparison.registration_id).where(TrackingComparison.month == month)
+    due: list[Any] = [
+        Registration.status == RegistrationStatus.REGISTERED,
+        or_(Registration.last_contact_on.is_(None), Registration.last_contact_on < today.replace(day=1)),
+        Registration.id.not_in(compared),
+    ]
+    if county:
+        due.append(Registration.county_code == county)
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    report = CompareReport()
+    after = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(Registration.id, Person.id_cipher)
+                .join(Person, Person.id == Registration.person_id)
+                .where(*due, Registration.id > after)
+                .order_by(Registration.id)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            break
+        after = rows[-1][0]
+        id_numbers = {registration_id: cipher.decrypt(sealed, "id").decode() for registration_id, sealed in rows}
+        records = await social_insurance.employment_many(list(id_numbers.values()))
+        report.checked += len(rows)
+        for registration_id, id_number in id_numbers.items():
+            record = records.get(id_number, NO_RECORD)
+            claim = (
+                insert(TrackingComparison)
+                .values(
+                    registration_id=registration_id, month=month, insured_employed=record.active, created_at=utcnow()
+                )
+                .on_conflict_do_nothing(index_elements=["registration_id", "month"])
+            )
+            if not cast(CursorResult[Any], await session.execute(claim)).rowcount:
+                continue  # compared already this month (by another run)
+            note = (
+                f"社保数据比对：在{record.employer_zh or '用人单位'}参保就业"
+                + (f"（自{record.since.isoformat()}）" if record.since else "")
+                if record.active
+                else "社保数据比对：未见参保就业"
+            )
+            await service_records.add(session, registration_id, today, ServiceKind.TRACKING, ServiceChannel.DATA,
+                                      ServiceResult.REACHED, note, actor.staff_id)  # fmt: skip
+            report.recorded += 1
+            if record.active:
+                since = record.since.isoformat() if record.since else None
+                detail: dict[str, object] = {"employer": record.employer_zh or "", "since": since,
+                                             "source": "social_insurance"}  # fmt: skip
+                report.proposed += await proposals.propose(session, registration_id, "1", detail)
+    await audit.record(session, actor, "tracking.compare", "tracking", county or "city",
+                       {"month": month, **report.as_dict()})  # fmt: skip
+    return report

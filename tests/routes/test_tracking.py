@@ -80,3 +80,23 @@ async def test_who_may_see_the_list_and_record_a_contact(client, services, db, w
     assert listed.status_code == PAGES["/staff/tracking"][who]
     response = await post_form(client, f"/staff/tracking/{registration.number}", CONTACT, page="/staff/login")
     assert response.status_code == CONTACTS[who], response.text[:300]
+
+
+COMPARE = {
+    "chikan_clerk": 303, "chikan_reviewer": 303, "xiashan_clerk": 303, "xiashan_reviewer": 303,
+    "city_admin": 403, "city_viewer": 403, "resident": 303, "anonymous": 303,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", USERS)
+async def test_who_may_run_the_countys_data_comparison(client, services, db, who: str) -> None:
+    await _registered(db, services)
+    await _as(client, services, db, who)
+    response = await post_form(client, "/staff/tracking/compare", {}, page="/staff/login")
+    assert response.status_code == COMPARE[who], response.text[:300]
+    if who == "chikan_clerk":
+        assert "compared=1" in response.headers["location"]
+        shown = await client.get(response.headers["location"])
+        assert "/staff/cases/" not in shown.text  # the one person due was contacted by the comparison
+    elif who.startswith("xiashan"):
+        assert "compared=0" in response.headers["location"]  # their county: nobody due

@@ -112,3 +112,70 @@ async def test_the_row_of_someone_just_contacted_says_so(db, services, scopes) -
     await tracking.record_contact(db, scopes["reviewer"], registration.number, channel="phone", reached="yes",
                                   learned="unemployed", note="")  # fmt: skip
     assert (await tracking.row_of(db, scopes["reviewer"], registration.number)).why == "contacted"
+
+
+# ---- the monthly data comparison ----------------------------------------------------------------------------------
+
+
+class CountingAdapter:
+    """The social-insurance system as the test needs it (some people newly insured by an employer), counting its
+    calls: the run asks once per batch, never once per person."""
+
+    name = "counting"
+
+    def __init__(self, insured: set[str]) -> None:
+        self.insured = insured
+        self.batches: list[int] = []
+
+    async def employment(self, id_number: str):
+        raise AssertionError("the comparison run asks in batches")
+
+    async def employment_many(self, id_numbers):
+        from portal.adapters.social_insurance import EmploymentRecord
+
+        self.batches.append(len(id_numbers))
+        return {n: EmploymentRecord(active=True, employer_zh="湛江某物流公司", since=date(2026, 11, 2))
+                for n in id_numbers if n in self.insured}  # fmt: skip
+
+
+async def test_the_comparison_asks_in_batches_records_each_person_and_proposes_for_the_newly_insured(
+    db, services, scopes
+) -> None:
+    from portal.models import ServiceRecord
+    from portal.services.audit import SYSTEM
+
+    people = await _people(db, services, scopes["reviewer"], 5)
+    adapter = CountingAdapter({make_id(date(1990, 1, 1), "M", sequence=2)})
+    report = await tracking.compare_due(db, services.cipher, adapter, SYSTEM, county="440802", batch=2)
+    await db.commit()
+    assert adapter.batches == [2, 2, 1]
+    assert report.as_dict() == {"checked": 5, "recorded": 5, "proposed": 1}
+    [proposal] = list(await db.scalars(select(StatusProposal)))
+    assert (proposal.registration_id, proposal.reason) == (people[1].id, "1")
+    note = await db.scalar(select(ServiceRecord.note).where(ServiceRecord.registration_id == people[1].id))
+    assert "湛江某物流公司" in note
+    listed = await tracking.tracking_list(db, scopes["reviewer"], show="due")
+    assert listed.rows == []  # everyone has this month's contact
+    elsewhere = await tracking.compare_due(db, services.cipher, adapter, SYSTEM, county="440803")
+    assert elsewhere.checked == 0
+
+
+async def test_two_comparison_runs_at_once_record_each_person_once(db, services, scopes) -> None:
+    from portal.models import ServiceRecord
+    from portal.services.audit import SYSTEM
+
+    await _people(db, services, scopes["reviewer"], 3)
+
+    async def run() -> dict[str, int]:
+        async with services.sessionmaker() as session:
+            report = await tracking.compare_due(session, services.cipher, services.social_insurance, SYSTEM,
+                                                batch=1)  # fmt: skip
+            await session.commit()
+            return report.as_dict()
+
+    reports = await asyncio.gather(run(), run())
+    assert sum(r["recorded"] for r in reports) == 3
+    again = await run()
+    assert again == {"checked": 0, "recorded": 0, "proposed": 0}
+    records = list(await db.scalars(select(ServiceRecord).where(ServiceRecord.channel == "data")))
+    assert len(records) == 3
