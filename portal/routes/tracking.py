@@ -26,6 +26,8 @@ WORDS: dict[str, Any] = {
     "reached_choices": options(tracking.REACHED_LABELS),
     "learned_choices": options(tracking.LEARNED_LABELS),
     "learned_words": tracking.LEARNED_LABELS,
+    "category_words": tracking.CATEGORY_LABELS,
+    "more_words": tracking.MORE_SERVICE_LABELS,
 }
 
 

@@ -39,3 +39,14 @@ def proposed(birth_date: date, sex: str, on: date, registered_on: date | None = 
                 f"{months} months in a row ({LONG_UNEMPLOYED_MONTHS} or more)"
             )
     return Proposal(categories, reasons)
+
+
+def more_service(birth_date: date, sex: str, on: date, low_education: bool) -> list[str]:
+    """Why a person is marked for more service (§4.4: 对大龄、低技能失业人员加大服务力度): older (the ages of
+    category 1) and low-skilled (junior secondary school or less)."""
+    marks = []
+    if age_on(birth_date, on) >= (OLDER_WOMEN if sex == "F" else OLDER_MEN):
+        marks.append("older")
+    if low_education:
+        marks.append("low_skilled")
+    return marks

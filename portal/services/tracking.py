@@ -5,18 +5,20 @@ one step, with what was learned turned into the next step (work found: a proposa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, nulls_first, or_, select
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, nulls_first, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.social_insurance import NO_RECORD, SocialInsurance
-from portal.clock import local_date, local_today
+from portal.clock import LOCAL_TZ, local_date, local_today
 from portal.crypto import Cipher
 from portal.i18n import _l
 from portal.models import (
+    Education,
+    Grant,
     Person,
     ProposalSource,
     Registration,
@@ -27,17 +29,26 @@ from portal.models import (
     TrackingComparison,
 )
 from portal.models.base import utcnow
+from portal.rules import difficulty
+from portal.rules.policies import OLDER_MEN, OLDER_WOMEN, months_before
 from portal.services import audit, cases, fields, paging, proposals, service_records
 from portal.services.errors import InputError, NotAllowed
 from portal.services.staff import Scope
 
 PAGE_SIZE = 25
+CERTIFICATION = "P11"  # the policy whose grant is the certification of employment difficulty
 
 SHOW_LABELS: dict[str, object] = {
     "due": _l("Due this month"),
     "first": _l("Due a first contact"),
     "overdue": _l("Late"),
+    "certify": _l("To propose for certification"),
 }
+CATEGORY_LABELS: dict[int, object] = {
+    difficulty.OLDER: _l("Category 1: older unemployed"),
+    difficulty.LONG_UNEMPLOYED: _l("Category 7: unemployed a year or more"),
+}
+MORE_SERVICE_LABELS: dict[str, object] = {"older": _l("Older age"), "low_skilled": _l("Low-skilled")}
 CHANNEL_LABELS: dict[str, object] = {
     "phone": _l("Phone call"),
     "visit": _l("Visit"),
@@ -68,7 +79,11 @@ class Row:
     registered_on: date | None
     first_contact_due: date | None
     last_contact_on: date | None
-    why: str  # first, first_late, due, overdue: why the person is on the list
+    why: str  # first, first_late, due, overdue, contacted: where the person stands with this month's contact
+    # Difficulty categories the portal's data meets, while not certified (§3.1.2), and marks for more service
+    # (§4.4): the reasons to propose and to serve more, on the row.
+    certify: list[int]
+    more_service: list[str]
 
 
 @dataclass(frozen=True)
@@ -85,8 +100,20 @@ def _month_starts(today: date) -> tuple[date, date]:
     return this_month, (this_month - timedelta(days=1)).replace(day=1)
 
 
+def _certified() -> ColumnElement[bool]:
+    return exists().where(Grant.person_id == Registration.person_id, Grant.policy_code == CERTIFICATION)
+
+
 def _conditions(show: str, today: date) -> ColumnElement[bool]:
     this_month, last_month = _month_starts(today)
+    if show == "certify":  # category 1 or 7 from the portal's data (rules.difficulty), and not certified yet
+        older = or_(
+            and_(Person.sex == "F", Person.birth_date <= months_before(today, 12 * OLDER_WOMEN)),
+            and_(Person.sex == "M", Person.birth_date <= months_before(today, 12 * OLDER_MEN)),
+        )
+        a_year = months_before(today, difficulty.LONG_UNEMPLOYED_MONTHS) + timedelta(days=1)
+        long_unemployed = Registration.decided_at < datetime.combine(a_year, time(), tzinfo=LOCAL_TZ)
+        return and_(or_(older, long_unemployed), ~_certified())
     never = Registration.last_contact_on.is_(None)
     first_late = and_(never, Registration.first_contact_due < today)
     if show == "first":
@@ -127,37 +154,45 @@ async def tracking_list(
         base.append(Registration.county_code == scope.area_code)
     counts = {
         name: await session.scalar(
-            select(func.count()).select_from(Registration).where(*base, _conditions(name, today))
+            select(func.count())
+            .select_from(Registration)
+            .join(Person, Person.id == Registration.person_id)
+            .where(*base, _conditions(name, today))
         )
         or 0
         for name in SHOW_LABELS
     }
     win = paging.window(counts[show], page, PAGE_SIZE)
     found = await session.execute(
-        select(Registration, Person.name)
+        select(Registration, Person, _certified().label("certified"))
         .join(Person, Person.id == Registration.person_id)
         .where(*base, _conditions(show, today))
         .order_by(nulls_first(Registration.last_contact_on.asc()), Registration.first_contact_due, Registration.id)
         .limit(win.limit)
         .offset(win.offset)
     )
-    rows = [
-        Row(r.number, name, local_date(r.decided_at) if r.decided_at else None, r.first_contact_due,
-            r.last_contact_on, _why(r, today))
-        for r, name in found.all()
-    ]  # fmt: skip
+    rows = [_row(r, person, certified, today) for r, person, certified in found.all()]
     return TrackingPage(rows, show, counts, win.page, win.pages)
+
+
+def _row(registration: Registration, person: Person, certified: bool, today: date) -> Row:
+    registered_on = local_date(registration.decided_at) if registration.decided_at else None
+    proposal = difficulty.proposed(person.birth_date, person.sex, today, registered_on)
+    return Row(
+        registration.number, person.name, registered_on, registration.first_contact_due,
+        registration.last_contact_on, _why(registration, today), [] if certified else proposal.categories,
+        difficulty.more_service(person.birth_date, person.sex, today,
+                                registration.education is Education.JUNIOR_OR_BELOW),
+    )  # fmt: skip
 
 
 async def row_of(session: AsyncSession, scope: Scope, number: str, today: date | None = None) -> Row:
     """One person's row, as the list shows it (after a contact is recorded from it)."""
     registration = await cases.find(session, scope, number)
     person = await session.get(Person, registration.person_id)
-    return Row(
-        registration.number, person.name if person else "",
-        local_date(registration.decided_at) if registration.decided_at else None, registration.first_contact_due,
-        registration.last_contact_on, _why(registration, today or local_today()),
-    )  # fmt: skip
+    assert person is not None
+    certified = bool(await session.scalar(select(_certified()).where(Registration.id == registration.id)))
+    return _row(registration, person, certified, today or local_today())
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,18 @@ def test_each_proposal_says_why() -> None:
     assert proposal.categories == [1, 7]
     assert "aged 56" in proposal.reasons[0]
     assert "17 months" in proposal.reasons[1]
+
+
+@pytest.mark.parametrize(
+    ("birth", "sex", "low_education", "marks"),
+    [
+        (date(1976, 11, 30), "M", False, ["older"]),  # 50 today
+        (date(1986, 12, 1), "F", True, ["low_skilled"]),  # 39, junior secondary or less
+        (date(1986, 11, 30), "F", True, ["older", "low_skilled"]),
+        (date(1995, 1, 1), "M", False, []),
+    ],
+)
+def test_older_and_low_skilled_people_are_marked_for_more_service(birth, sex, low_education, marks) -> None:
+    from portal.rules.difficulty import more_service
+
+    assert more_service(birth, sex, date(2026, 11, 30), low_education) == marks

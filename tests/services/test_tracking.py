@@ -57,7 +57,7 @@ async def test_the_list_sorts_people_into_first_due_monthly_due_and_late(db, ser
                                   two_months.number: "overdue"}  # fmt: skip
     assert await shown("overdue") == {first_late.number: "first_late", two_months.number: "overdue"}
     counts = (await tracking.tracking_list(db, scopes["reviewer"], today=TODAY)).counts
-    assert counts == {"due": 4, "first": 2, "overdue": 2}
+    assert counts == {"due": 4, "first": 2, "overdue": 2, "certify": 0}
 
 
 async def test_a_contact_that_reached_the_person_takes_them_off_the_month_and_one_that_did_not_leaves_them(
@@ -179,3 +179,36 @@ async def test_two_comparison_runs_at_once_record_each_person_once(db, services,
     assert again == {"checked": 0, "recorded": 0, "proposed": 0}
     records = list(await db.scalars(select(ServiceRecord).where(ServiceRecord.channel == "data")))
     assert len(records) == 3
+
+
+async def test_people_meeting_category_1_or_7_are_proposed_for_certification_until_certified(
+    db, services, scopes
+) -> None:
+    from portal.models import Grant, PolicyApplication
+
+    young = await registered_case(db, services, scopes["reviewer"], phone="13300000201",
+                                  id_number=make_id(date(1995, 1, 1), "M", sequence=1))  # fmt: skip
+    older = await registered_case(db, services, scopes["reviewer"], phone="13300000202",
+                                  id_number=make_id(date(1975, 1, 1), "F", sequence=2))  # fmt: skip
+    a_year = await registered_case(db, services, scopes["reviewer"], phone="13300000203",
+                                   id_number=make_id(date(1996, 1, 1), "M", sequence=3))  # fmt: skip
+    await db.refresh(a_year)
+    a_year.decided_at -= timedelta(days=400)
+    await db.commit()
+    listed = await tracking.tracking_list(db, scopes["reviewer"], show="certify")
+    assert {row.number: row.certify for row in listed.rows} == {older.number: [1], a_year.number: [7]}
+    marks = {row.number: row.more_service for row in listed.rows}
+    assert marks == {older.number: ["older"], a_year.number: []}  # the woman of 51 is marked for more service
+    assert young.number not in {row.number for row in listed.rows}
+    # Certified (a P11 grant): no longer proposed.
+    application = PolicyApplication(number="ZP20260101000001", policy_code="P11", policy_version_id=1,
+                                    registration_id=older.id, county_code="440802", status="approved",
+                                    deadline=date.today())  # fmt: skip
+    db.add(application)
+    await db.flush()
+    db.add(Grant(application_id=application.id, person_id=older.person_id, policy_code="P11", county_code="440802",
+                 amount=0, period_from=date.today(), period_to=date.today(), granted_on=date.today()))  # fmt: skip
+    await db.commit()
+    listed = await tracking.tracking_list(db, scopes["reviewer"], show="certify")
+    assert [row.number for row in listed.rows] == [a_year.number]
+    assert (await tracking.row_of(db, scopes["reviewer"], older.number)).certify == []
