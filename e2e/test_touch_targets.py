@@ -58,7 +58,7 @@ def test_staff_workspace_pages_have_targets_of_24_px(page: Page, check_page) -> 
         ("/staff/service-requests", "service requests"), ("/staff/service-minimum", "12333 minimum"),
         ("/staff/policy-applications", "policy applications"), ("/staff/notices", "notices"),
         ("/staff/notices/new", "compose a notice"), ("/staff/objections?show=all", "objections"),
-        ("/staff/credit", "credit cases"), ("/staff/tracking", "tracking list"),
+        ("/staff/credit", "credit cases"), ("/staff/tracking", "tracking list"), ("/staff/ledger", "service ledger"),
     ):  # fmt: skip
         page.goto(path)
         check_page(name)

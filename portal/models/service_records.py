@@ -38,7 +38,12 @@ class ServiceRecord(Timestamped, Base):
     """A contact or a service offered: the ledger that reasons 8 and 9 are read from."""
 
     __tablename__ = "service_records"
-    __table_args__ = (sa.Index("ix_service_records_registration_day", "registration_id", "day"),)
+    __table_args__ = (
+        sa.Index("ix_service_records_registration_day", "registration_id", "day"),
+        # The ledger: newest first, and its exports read in (day, id) keyset order; and one staff member's records.
+        sa.Index("ix_service_records_day", "day", "id"),
+        sa.Index("ix_service_records_staff_day", "staff_id", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"))

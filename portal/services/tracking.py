@@ -100,20 +100,27 @@ def _month_starts(today: date) -> tuple[date, date]:
     return this_month, (this_month - timedelta(days=1)).replace(day=1)
 
 
-def _certified() -> ColumnElement[bool]:
+def certified() -> ColumnElement[bool]:
+    """The registration's person holds the certification (a P11 grant); for queries joined to Registration."""
     return exists().where(Grant.person_id == Registration.person_id, Grant.policy_code == CERTIFICATION)
+
+
+def to_certify(today: date) -> ColumnElement[bool]:
+    """Category 1 or 7 from the portal's data (rules.difficulty), and not certified yet; for queries joined to
+    Registration and Person."""
+    older = or_(
+        and_(Person.sex == "F", Person.birth_date <= months_before(today, 12 * OLDER_WOMEN)),
+        and_(Person.sex == "M", Person.birth_date <= months_before(today, 12 * OLDER_MEN)),
+    )
+    a_year = months_before(today, difficulty.LONG_UNEMPLOYED_MONTHS) + timedelta(days=1)
+    long_unemployed = Registration.decided_at < datetime.combine(a_year, time(), tzinfo=LOCAL_TZ)
+    return and_(or_(older, long_unemployed), ~certified())
 
 
 def _conditions(show: str, today: date) -> ColumnElement[bool]:
     this_month, last_month = _month_starts(today)
-    if show == "certify":  # category 1 or 7 from the portal's data (rules.difficulty), and not certified yet
-        older = or_(
-            and_(Person.sex == "F", Person.birth_date <= months_before(today, 12 * OLDER_WOMEN)),
-            and_(Person.sex == "M", Person.birth_date <= months_before(today, 12 * OLDER_MEN)),
-        )
-        a_year = months_before(today, difficulty.LONG_UNEMPLOYED_MONTHS) + timedelta(days=1)
-        long_unemployed = Registration.decided_at < datetime.combine(a_year, time(), tzinfo=LOCAL_TZ)
-        return and_(or_(older, long_unemployed), ~_certified())
+    if show == "certify":
+        return to_certify(today)
     never = Registration.last_contact_on.is_(None)
     first_late = and_(never, Registration.first_contact_due < today)
     if show == "first":
@@ -164,23 +171,23 @@ async def tracking_list(
     }
     win = paging.window(counts[show], page, PAGE_SIZE)
     found = await session.execute(
-        select(Registration, Person, _certified().label("certified"))
+        select(Registration, Person, certified().label("certified"))
         .join(Person, Person.id == Registration.person_id)
         .where(*base, _conditions(show, today))
         .order_by(nulls_first(Registration.last_contact_on.asc()), Registration.first_contact_due, Registration.id)
         .limit(win.limit)
         .offset(win.offset)
     )
-    rows = [_row(r, person, certified, today) for r, person, certified in found.all()]
+    rows = [_row(r, person, holds, today) for r, person, holds in found.all()]
     return TrackingPage(rows, show, counts, win.page, win.pages)
 
 
-def _row(registration: Registration, person: Person, certified: bool, today: date) -> Row:
+def _row(registration: Registration, person: Person, holds: bool, today: date) -> Row:
     registered_on = local_date(registration.decided_at) if registration.decided_at else None
     proposal = difficulty.proposed(person.birth_date, person.sex, today, registered_on)
     return Row(
         registration.number, person.name, registered_on, registration.first_contact_due,
-        registration.last_contact_on, _why(registration, today), [] if certified else proposal.categories,
+        registration.last_contact_on, _why(registration, today), [] if holds else proposal.categories,
         difficulty.more_service(person.birth_date, person.sex, today,
                                 registration.education is Education.JUNIOR_OR_BELOW),
     )  # fmt: skip
@@ -191,8 +198,8 @@ async def row_of(session: AsyncSession, scope: Scope, number: str, today: date |
     registration = await cases.find(session, scope, number)
     person = await session.get(Person, registration.person_id)
     assert person is not None
-    certified = bool(await session.scalar(select(_certified()).where(Registration.id == registration.id)))
-    return _row(registration, person, certified, today or local_today())
+    holds = bool(await session.scalar(select(certified()).where(Registration.id == registration.id)))
+    return _row(registration, person, holds, today or local_today())
 
 
 @dataclass(frozen=True)

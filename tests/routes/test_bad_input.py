@@ -839,3 +839,22 @@ async def test_the_tracking_list_and_its_contact_form_answer_bad_input_without_a
                      "show": "due", "page_number": "1"})  # fmt: skip
     await walk.path("/staff/tracking/{number}", {"number": registration.number}, "POST", {"channel": "phone"})
     assert problems == [], "\n".join(problems)
+
+
+async def test_the_ledger_its_exports_and_record_tables_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from portal.services.staff import scope_of as staff_scope
+    from tests.staffing import registered_case
+
+    problems: list[str] = []
+    reviewer = staff_scope(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer")))
+    registration = await registered_case(db, services, reviewer)
+    await sign_in_staff(client, "chikan_clerk")
+    walk = await _walker(client, "/staff/ledger", problems)
+    filters = ["kind", "channel", "result", "date_from", "date_to", "staff_member", "flag", "number", "sort", "order",
+               "page_number"]  # fmt: skip
+    await walk.query("/staff/ledger", filters)
+    await walk.query("/staff/ledger/export", ["file", *filters[:-3]])
+    await walk.path("/staff/ledger/{number}/record-table", {"number": registration.number})
+    assert problems == [], "\n".join(problems)
