@@ -33,4 +33,4 @@ def test_a_persons_record_table_prints_as_a_clean_a4_page(browser: Browser, base
     for width, height in boxes:
         assert abs(float(width) - A4_POINTS[0]) < 1
         assert abs(float(height) - A4_POINTS[1]) < 1
-    assert len(boxes) == 1, "a person's months of contacts fit on one sheet"
+    assert len(boxes) <= 2, "half a year of contacts fits on a sheet or two"

@@ -90,12 +90,19 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
             counts["demo_staff"] = await demo_data.load_demo_staff(session)
             cipher, social_insurance = Cipher(settings.data_key), make_social_insurance(settings.social_insurance)
             counts["demo_cases"] = await demo_data.load_demo_cases(session, cipher, social_insurance)
+            counts["demo_ui_benefit"] = await demo_data.load_demo_ui_benefit(
+                session, make_gateway(settings.sms_gateway)
+            )
             counts["demo_people"] = await demo_data.load_demo_services(
                 session, cipher, social_insurance, make_gateway(settings.sms_gateway)
             )
             counts["demo_notices"] = await demo_data.load_demo_notices(
                 session, cipher, social_insurance, make_gateway(settings.sms_gateway), settings.attachment_dir
             )
+            counts["demo_training_loans"] = await demo_data.load_demo_training_and_loans(
+                session, cipher, social_insurance, make_gateway(settings.sms_gateway)
+            )
+            counts["demo_vacancies"] = await demo_data.load_demo_vacancies(session, make_gateway(settings.sms_gateway))
     return counts
 
 

@@ -15,7 +15,7 @@ from portal.adapters.sms import SmsGateway
 from portal.adapters.social_insurance import SocialInsurance
 from portal.crypto import Cipher
 from portal.models import LocalFigure, ResidentAccount, VerificationOutcome, VerificationSource
-from portal.services import accounts, areas, audit, policies, service_items
+from portal.services import accounts, areas, audit, certifications, policies, service_items
 from portal.services.ratelimit import make_limiter
 from portal.services.staff import Scope
 
@@ -55,9 +55,10 @@ async def load_reference_data(session: AsyncSession) -> dict[str, int]:
     await session.flush()
     added_policies = await policies.load_policies(session)
     added_items = await service_items.load_service_items(session)
+    added_categories = await certifications.load_categories(session)
     return {
         "service_areas": added_areas, "local_figures": len(figures), "policies": added_policies,
-        "service_items": added_items,
+        "service_items": added_items, "difficulty_categories": added_categories,
     }  # fmt: skip
 
 
@@ -449,3 +450,212 @@ async def load_demo_notices(
                             reply="经核实，店铺已于两个月前转让，异议成立，"
                                   "已撤下该条公示并启动信用核查（示例）。")  # fmt: skip
     return 3
+
+
+# ---- unemployment insurance benefit handled with the registration (issue 10, point 11) ---------------------------
+
+UI_BENEFIT_DEMO_PHONE = "13800138012"  # 黄海 of DEMO_CASES: insured 78 months, his contract ended on 2026-10-31
+
+
+async def load_demo_ui_benefit(session: AsyncSession, sms: SmsGateway) -> int:
+    """黄海's application (a demo case of 赤坎, made with the benefit claimed) registered by the 赤坎 reviewer, so that
+    his benefit is granted with it: 18 months at 90% of the minimum wage. 李强's case stays waiting, his claim with
+    it. Skipped unless 黄海's application is still waiting."""
+    from portal.models import AWAITING_STATUSES, StaffUser, Verification
+    from portal.models import Registration as RegistrationRow
+    from portal.services import decisions
+    from portal.services.cases import Lock
+    from portal.services.staff import scope_of
+
+    registration = await session.scalar(
+        select(RegistrationRow)
+        .join(ResidentAccount, ResidentAccount.id == RegistrationRow.account_id)
+        .where(ResidentAccount.phone == UI_BENEFIT_DEMO_PHONE, RegistrationRow.status.in_(AWAITING_STATUSES))
+    )
+    reviewer = await session.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer"))
+    if registration is None or reviewer is None:
+        return 0
+    session.add(Verification(
+        registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
+        outcome=VerificationOutcome.MATCH, detail={"note": "demo data"},
+    ))  # fmt: skip
+    await session.flush()
+    await decisions.decide(
+        session, sms, scope_of(reviewer), registration.number, Lock(registration.version, 0), outcome="register"
+    )
+    return 1
+
+
+# ---- vacancies, recommendations and their follow-ups (issue 10, point 8) ----------------------------------------
+
+# What the registered demo people said of the work they want (the form's skills step), so that vacancies match them.
+DEMO_JOB_SEEKERS = {
+    "13800138021": ("电工", "设备维护五年", "低压电工证"),  # 陈建国, 赤坎
+    "13800138023": ("仓库管理员", "叉车驾驶，库存盘点", ""),  # 周志强, 赤坎
+    "13800138022": ("电商客服", "网店运营，电商直播", ""),  # 吴小敏, 霞山
+}
+# (county, employer, post, pay, requirements, skills, closing in days, recommended to, days ago, result)
+DEMO_VACANCIES = (
+    ("440802", "湛江示例电力设备有限公司（示例）", "维修电工", (4500, 6500), "持证上岗，能倒班（示例）", "电工证",
+     30, "13800138021", 10, None),
+    ("440802", "赤坎示例物流中心（示例）", "仓库管理员", (3800, 5000), "会开叉车优先（示例）", "叉车、盘点", 20,
+     "13800138023", 12, "not_hired"),
+    ("440802", "赤坎示例商场（示例）", "收银员", (3000, 3800), "能上早晚班（示例）", "", 25, None, 0, None),
+    ("440803", "霞山示例电商公司（示例）", "电商客服", (3500, 4500), "普通话标准，会打字（示例）", "电商", 30,
+     "13800138022", 8, None),
+    ("440803", "霞山示例海鲜加工厂（示例）", "质检员", (3600, 4800), "（示例）", "食品检验", 15, None, 0, None),
+)  # fmt: skip
+
+
+async def load_demo_vacancies(session: AsyncSession, sms: SmsGateway) -> int:
+    """Vacancies in 赤坎 and 霞山 recommended to the registered demo people (who are given a job-search intention
+    first): two follow-ups due, one done. Skipped once there are vacancies."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from portal.clock import local_today
+    from portal.models import Registration as RegistrationRow
+    from portal.models import RegistrationStatus, StaffUser, Vacancy
+    from portal.services import vacancies
+    from portal.services.staff import scope_of
+
+    if await session.scalar(select(Vacancy.id).limit(1)) is not None:
+        return 0
+    staff = {u.username: scope_of(u) for u in await session.scalars(select(StaffUser))}
+    numbers: dict[str, str] = {}
+    for phone, (intention, skills, certificates) in DEMO_JOB_SEEKERS.items():
+        registration = await session.scalar(
+            select(RegistrationRow)
+            .join(ResidentAccount, ResidentAccount.id == RegistrationRow.account_id)
+            .where(ResidentAccount.phone == phone, RegistrationRow.status == RegistrationStatus.REGISTERED)
+        )
+        if registration is None:
+            continue
+        await session.execute(
+            update(RegistrationRow).where(RegistrationRow.id == registration.id)
+            .values(occupation_intention=intention,
+                    answers={**registration.answers, "skills": skills, "certificates": certificates})
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        numbers[phone] = registration.number
+    today = local_today()
+    added = 0
+    for county, employer, post, (low, high), requirements, skills, closing, to, ago, result in DEMO_VACANCIES:
+        clerk = staff.get("chikan.clerk" if county == "440802" else "xiashan.clerk")
+        if clerk is None:
+            continue
+        form = vacancies.VacancyForm(employer=employer, post=post, pay_min=str(low), pay_max=str(high),
+                                     requirements=requirements, skills=skills,
+                                     closing_on=(today + timedelta(days=closing)).isoformat())  # fmt: skip
+        vacancy = await vacancies.create(session, clerk, form, today=today - timedelta(days=ago))
+        added += 1
+        if to is None or to not in numbers:
+            continue
+        since = today - timedelta(days=ago)
+        made = await vacancies.recommend(session, sms, clerk, vacancy.id, numbers[to], today=since)
+        if result is not None:
+            await vacancies.record_follow_up(session, clerk, made.recommendation.id, result=result,
+                                             note="已面试，用人单位另选他人（示例）", today=today)  # fmt: skip
+    return added
+
+
+# ---- training programmes and the business-start guarantee loan (issue 10, points 9 and 10) --------------------------
+
+# Registered for these demos: in 霞山 someone who wants training and a business, in 赤坎 a founder-to-be.
+TRAINING_LOAN_PEOPLE = (
+    ("13800138061", "李梅", date(1990, 6, 15), "F", "440803", True, True),
+    ("13800138062", "王海", date(1985, 9, 9), "M", "440802", False, True),
+)
+
+
+async def load_demo_training_and_loans(
+    session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance, sms: SmsGateway
+) -> int:
+    """A training programme in 赤坎 and in 霞山, each told to the county's registered people who want training and
+    with people enrolled (one completion recorded in 赤坎); 吴小敏's guarantee-loan application checked by the 霞山
+    agency and 王海's with the lender in 赤坎. Skipped when a programme exists. The number of programmes made."""
+    from datetime import timedelta
+
+    from portal.clock import local_today
+    from portal.models import Registration as RegistrationRow
+    from portal.models import StaffUser, TrainingEnrolment, TrainingProgramme, Verification
+    from portal.services import decisions, loans, training
+    from portal.services.cases import Lock
+    from portal.services.staff import scope_of
+
+    if await session.scalar(select(TrainingProgramme.id).limit(1)) is not None:
+        return 0
+    staff = {u.username: scope_of(u) for u in await session.scalars(select(StaffUser))}
+    today = local_today()
+    accounts_by_phone: dict[str, int] = {}
+    for n, (phone, name, birth, sex, county, wants_training, wants_business) in enumerate(TRAINING_LOAN_PEOPLE, 1):
+        account = await accounts.create_account(session, phone, DEMO_PERSON_PASSWORD, "zh_CN")
+        if account is None:
+            continue
+        answers = _demo_answers(phone, name, _demo_id(county, birth, 60 + n, sex), county, [])
+        answers["skills"] |= {"training_intention": "yes" if wants_training else "no",
+                              "entrepreneurship_intention": "yes" if wants_business else "no"}  # fmt: skip
+        number = await _submit_demo(session, cipher, social_insurance, account.id, phone, answers)
+        registration = await session.scalar(select(RegistrationRow).where(RegistrationRow.number == number))
+        assert registration is not None
+        session.add(Verification(registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
+                                 outcome=VerificationOutcome.MATCH, detail={"note": "demo data"}))  # fmt: skip
+        await session.flush()
+        reviewer = staff["chikan.reviewer" if county == "440802" else "xiashan.reviewer"]
+        await decisions.decide(session, sms, reviewer, number, Lock(registration.version, 0), outcome="register")
+        accounts_by_phone[phone] = account.id
+    for phone in ("13800138021", "13800138022", "13800138023"):  # the registered people of load_demo_services
+        found = await session.scalar(select(ResidentAccount.id).where(ResidentAccount.phone == phone))
+        if found is not None:
+            accounts_by_phone[phone] = found
+
+    def days(n: int) -> str:
+        return (today + timedelta(days=n)).isoformat()
+
+    courses = (
+        ("chikan.clerk", "湛江市某职业技能培训学校（示例）", "电工（初级）", "P06", "20",
+         "赤坎区示例路8号，周一至周五 9:00–12:00；结业考试合格可取得低压电工作业证（示例）",
+         ("13800138021", "13800138023")),
+        ("xiashan.clerk", "湛江市某创业孵化基地（示例）", "网店运营创业培训（SYB）", "P05", "15",
+         "霞山区示例大道66号，共10个工作日；含开业指导和创业担保贷款讲解（示例）", ("13800138061", "13800138022")),
+    )  # fmt: skip
+    for username, provider, course, policy, seats, details, enrolling in courses:
+        clerk = staff[username]
+        programme = await training.create(session, clerk, training.ProgrammeForm(
+            provider=provider, course=course, details=details, starts_on=days(12), ends_on=days(40),
+            enrol_by=days(9), seats=seats, subsidy_policy=policy,
+        ))  # fmt: skip
+        await training.tell(session, sms, clerk, programme.id, today=today)
+        for phone in enrolling:
+            if phone in accounts_by_phone:
+                await training.enrol(session, accounts_by_phone[phone], programme.id, today)
+        if username == "chikan.clerk":
+            first = await session.scalar(select(TrainingEnrolment.id).where(
+                TrainingEnrolment.programme_id == programme.id).order_by(TrainingEnrolment.id).limit(1))  # fmt: skip
+            if first is not None:
+                await training.record_completion(session, clerk, programme.id, first, "certificate")
+
+    applications = (
+        ("13800138022", "xiashan.clerk", loans.LoanForm(
+            business_name="小敏湛江特产网店（示例）", business_type="online_shop", amount="100000",
+            purpose="首批进货、网店装修和直播设备（示例）", term_months="24", business_registered="no"),
+         [loans.StepForm("submitted", "check", note="身份、登记和创业意愿已核实（示例）")]),
+        ("13800138062", "chikan.clerk", loans.LoanForm(
+            business_name="海记汽车维修店（示例）", business_type="individual", amount="200000",
+            purpose="租用铺面和购置维修设备（示例）", term_months="36", business_registered="yes",
+            business_registered_on=days(-20)),
+         [loans.StepForm("submitted", "check"),
+          loans.StepForm("checked", "send", lender="湛江某农商银行赤坎支行（示例）")]),
+    )  # fmt: skip
+    for phone, username, form, steps in applications:
+        if phone not in accounts_by_phone:
+            continue
+        applied = await loans.apply(session, cipher, social_insurance, accounts_by_phone[phone], form)
+        for step in steps:
+            await loans.take_step(session, sms, staff[username], applied.number, step, today)
+    await loans.offer(session, staff["chikan.clerk"], await session.scalar(
+        select(RegistrationRow.number).join(ResidentAccount, ResidentAccount.id == RegistrationRow.account_id)
+        .where(ResidentAccount.phone == "13800138062")) or "", service="opening", channel="visit", result="reached",
+        note="讲解个体工商户登记流程和选址（示例）")  # fmt: skip
+    return len(courses)

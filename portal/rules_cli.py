@@ -18,6 +18,8 @@ from portal.rules.masking import mask_id, mask_name, mask_phone
 from portal.rules.pension import PensionCategory, pension_age
 from portal.rules.policies import PROFILE_KEYS, ProfileError, evaluate, profile_from, ui_benefit
 from portal.rules.tracking import tracking_due
+from portal.rules.ui_benefit import claim as ui_claim
+from portal.rules.ui_benefit import wage_in_force
 from portal.rules.workdays import workdays_after
 
 POLICIES_FILE = Path(__file__).parent / "data" / "policies.json"
@@ -82,9 +84,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--language", choices=list(LOCALES), default="en", help="of the reasons (default en)")
     p.set_defaults(rule_func=policies)
 
-    p = sub.add_parser("ui-benefit", help="unemployment insurance benefit (P08): months and monthly amount")
+    p = sub.add_parser(
+        "ui-benefit",
+        help="unemployment insurance benefit (P08): months and monthly amount; with --start, the claim's dates",
+    )
     p.add_argument("--insured-months", type=int, required=True)
-    p.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
+    day = p.add_mutually_exclusive_group(required=True)
+    day.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="the minimum wage in force on this day")
+    day.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="the day the registration is made")
     p.set_defaults(rule_func=ui_benefit_rule)
 
     p = sub.add_parser("difficulty", help="the difficulty categories the portal proposes from its own data (1, 7)")
@@ -180,11 +187,21 @@ def policies(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
 def ui_benefit_rule(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     if not 0 <= args.insured_months <= 10_000:
         return 2, {"error": "insured months must be from 0 to 10000"}
-    wage = minimum_wage_on(args.on)
+    day = args.start or args.on
+    wage = minimum_wage_on(day)
     if wage is None:
-        return 2, {"error": f"no minimum wage is known on {args.on.isoformat()}"}
-    benefit = ui_benefit(args.insured_months, wage)
-    return 0, {"eligible": benefit.eligible, "months": benefit.months, "monthly_amount": str(benefit.monthly_amount)}
+        return 2, {"error": f"no minimum wage is known on {day.isoformat()}"}
+    if args.start is None:
+        benefit = ui_benefit(args.insured_months, wage)
+        return 0, {"eligible": benefit.eligible, "months": benefit.months,
+                   "monthly_amount": str(benefit.monthly_amount)}  # fmt: skip
+    # Someone registering on --start who lost their job without choosing it and is not in work.
+    worked_out = ui_claim(insured_months=args.insured_months, involuntary=True, in_work=False, start=args.start,
+                          minimum_wage=wage)  # fmt: skip
+    return 0, {
+        "eligible": worked_out.eligible, "months": worked_out.months, "monthly_amount": str(worked_out.monthly_amount),
+        "start": worked_out.start.isoformat(), "end": worked_out.end.isoformat() if worked_out.end else None,
+    }  # fmt: skip
 
 
 def difficulty(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
@@ -214,9 +231,8 @@ def minimum_wage_on(on: date) -> Decimal | None:
     """The Zhanjiang minimum wage in force on a day, from the local figures the portal ships."""
     from portal.demo import LOCAL_FIGURES
 
-    known = sorted((valid_from, amount) for key, valid_from, amount, *_ in LOCAL_FIGURES if key == "minimum_wage")
-    in_force = [amount for valid_from, amount in known if valid_from <= on]
-    return in_force[-1] if in_force else None
+    return wage_in_force([(valid_from, amount) for key, valid_from, amount, *_ in LOCAL_FIGURES
+                          if key == "minimum_wage"], on)  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -33,7 +33,8 @@ from tests.catalogues import compile_stale_catalogues
 
 # Tables filled by the reference-data loader, kept between tests (policies back at their first version).
 REFERENCE_TABLES = {
-    "service_areas", "local_figures", "policies", "policy_versions", "service_items", "alembic_version",
+    "service_areas", "local_figures", "policies", "policy_versions", "service_items", "difficulty_categories",
+    "alembic_version",
 }  # fmt: skip
 
 

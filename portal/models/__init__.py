@@ -4,8 +4,10 @@ from portal.models.accounts import CodePurpose, OutboxMessage, ResidentAccount, 
 from portal.models.areas import CalendarOverride, LocalFigure, ServiceArea
 from portal.models.audit import AuditEntry, AuditSeal
 from portal.models.base import Base
+from portal.models.certifications import Certification, CertificationStatus, DifficultyCategory
 from portal.models.credit import CreditCase, CreditCaseStatus, CreditRepayment, CreditSource
 from portal.models.inbox import InboxMessage, MessageKind
+from portal.models.loans import OPEN_LOAN_STATUSES, BusinessType, LoanApplication, LoanStatus, LoanStep
 from portal.models.notices import Notice, NoticeEntry, NoticeStatus, PaymentStatus
 from portal.models.objections import (
     OPEN_OBJECTION,
@@ -63,6 +65,9 @@ from portal.models.service_requests import (
     ServiceRequest,
 )
 from portal.models.staff import StaffRole, StaffUser
+from portal.models.training import EnrolmentStatus, TrainingEnrolment, TrainingNotice, TrainingProgramme
+from portal.models.ui_benefit import UiBenefitClaim, UiClaimStatus
+from portal.models.vacancies import FollowUpResult, Interest, Recommendation, Vacancy, VacancyStatus
 from portal.models.verifications import Verification, VerificationOutcome, VerificationSource
 
 __all__ = [
@@ -70,12 +75,16 @@ __all__ = [
     "AWAITING_STATUSES",
     "ENDED_STATUSES",
     "JOB_LOSS_CATEGORIES",
+    "OPEN_LOAN_STATUSES",
     "OPEN_OBJECTION",
     "OPEN_STATUSES",
     "AuditEntry",
     "AuditSeal",
     "Base",
+    "BusinessType",
     "CalendarOverride",
+    "Certification",
+    "CertificationStatus",
     "CodePurpose",
     "Commitment",
     "CommitmentOutcome",
@@ -86,11 +95,18 @@ __all__ = [
     "CreditRepayment",
     "CreditSource",
     "Difficulty",
+    "DifficultyCategory",
     "Education",
+    "EnrolmentStatus",
     "EventKind",
+    "FollowUpResult",
     "Grant",
     "InboxMessage",
     "InsuredBefore",
+    "Interest",
+    "LoanApplication",
+    "LoanStatus",
+    "LoanStep",
     "LocalFigure",
     "MessageKind",
     "Notice",
@@ -111,6 +127,7 @@ __all__ = [
     "PolicyVersion",
     "ProposalSource",
     "ProposalState",
+    "Recommendation",
     "Registration",
     "RegistrationDifficulty",
     "RegistrationDraft",
@@ -136,7 +153,14 @@ __all__ = [
     "StaffUser",
     "StatusProposal",
     "TrackingComparison",
+    "TrainingEnrolment",
+    "TrainingNotice",
+    "TrainingProgramme",
+    "UiBenefitClaim",
+    "UiClaimStatus",
     "UnemploymentCategory",
+    "Vacancy",
+    "VacancyStatus",
     "Verification",
     "VerificationOutcome",
     "VerificationSource",

@@ -27,6 +27,11 @@ class MessageKind(enum.StrEnum):
     CREDIT_OPENED = "credit_opened"  # the facts, and the time to answer
     CREDIT_DECIDED = "credit_decided"
     CREDIT_LISTING_ENDED = "credit_listing_ended"
+    TRAINING_OFFERED = "training_offered"  # a training programme the person may enrol in (§3.2 (2))
+    LOAN_UPDATED = "loan_updated"  # a business-start guarantee loan application moved on (§3.2 (3))
+    JOB_RECOMMENDED = "job_recommended"  # a vacancy recommended by the agency (§3.2 (1))
+    CERTIFIED = "certified"  # certified as a person with employment difficulty
+    CERTIFICATION_REFUSED = "certification_refused"  # with the reasons, and the time to ask for a re-check
 
 
 class InboxMessage(Base):

@@ -22,6 +22,7 @@ class ProposalSource(enum.StrEnum):
     RESIDENT = "resident"  # reasons 1-3, reported on the application page (§4.1)
     JOB = "job"  # reasons 4, 8 and 9, from `portal jobs run-due`
     TRACKING = "tracking"  # reasons 1-3, learned in a tracking contact (§4.2)
+    RECOMMENDATION = "recommendation"  # reason 1, a recommended vacancy's follow-up: hired (§3.2 (1))
 
 
 class StatusProposal(Base):

@@ -12,9 +12,11 @@ from portal.routes import (
     account,
     audit,
     cases,
+    certifications,
     credit,
     inbox,
     ledger,
+    loans,
     notices,
     objections,
     pages,
@@ -32,6 +34,8 @@ from portal.routes import (
     staff_sign_in,
     status,
     tracking,
+    training,
+    vacancies,
 )
 from portal.routes._common import admin_scope, require_account, staff_scope
 
@@ -52,6 +56,10 @@ ROUTES = [
     *objections.PUBLIC_HANDLERS,
     *objections.RESIDENT_HANDLERS,
     *credit.RESIDENT_HANDLERS,
+    *training.RESIDENT_HANDLERS,
+    *loans.RESIDENT_HANDLERS,
+    *vacancies.RESIDENT_HANDLERS,
+    *certifications.RESIDENT_HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
 DEPENDENCIES = {"account": Provide(require_account)}
@@ -68,6 +76,7 @@ def staff_router(*middleware: Any) -> Router:
             *staff_accounts.HANDLERS,
             *policies.ADMIN_HANDLERS,
             *service_items.ADMIN_HANDLERS,
+            *certifications.ADMIN_HANDLERS,
         ],
         dependencies={"staff": Provide(admin_scope)},
     )
@@ -85,6 +94,10 @@ def staff_router(*middleware: Any) -> Router:
             *objections.STAFF_HANDLERS,
             *credit.STAFF_HANDLERS,
             *tracking.STAFF_HANDLERS,
+            *vacancies.STAFF_HANDLERS,
+            *training.STAFF_HANDLERS,
+            *loans.STAFF_HANDLERS,
+            *certifications.STAFF_HANDLERS,
             *ledger.STAFF_HANDLERS,
             administration,
         ],

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from portal import i18n
 from portal.i18n import _l
@@ -41,7 +41,9 @@ async def _apply_page(
 
 
 @get("/policies/{code:str}/apply", name="policy_apply")
-async def apply_form(db: Db, services: Deps, account: Account, code: FromPath[str]) -> Template:
+async def apply_form(db: Db, services: Deps, account: Account, code: FromPath[str]) -> Template | Redirect:
+    if code in policy_applications.APPLIED_ELSEWHERE:
+        return Redirect(policy_applications.APPLIED_ELSEWHERE[code])
     return await _apply_page(db, services, account, code)
 
 
@@ -56,6 +58,8 @@ async def _apply_again(failure: FormFailure, db: Db, services: Deps, account: Ac
 async def apply(
     request: Request[Any, Any, Any], db: Db, services: Deps, account: Account, code: FromPath[str]
 ) -> Response[Any]:
+    if code in policy_applications.APPLIED_ELSEWHERE:
+        return see_other(policy_applications.APPLIED_ELSEWHERE[code])
     form = await form_dict(request, multi=["missing_papers"])
     applied = await policy_applications.apply(
         db, services.cipher, services.social_insurance, account.id, code, form, i18n.current_locale.get()

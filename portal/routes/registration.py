@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from portal import i18n
 from portal.clock import local_today
 from portal.routes._common import Account, Db, Deps, form_dict, page, see_other, signed_in
-from portal.services import areas, commitments, receipts, registration_form
+from portal.services import areas, commitments, receipts, registration_form, ui_benefit
 from portal.services import registration as reg
 from portal.services.errors import NotFound
 from portal.services.fields import labels_of
@@ -172,6 +172,12 @@ async def id_preview(request: HTMXRequest, db: Db, account: Account) -> Template
 
 @get("/register/check", name="register_check")
 async def check_page(db: Db, services: Deps, account: Account) -> Template | Redirect:
+    return await _check(db, services, account)
+
+
+async def _check(
+    db: Db, services: Deps, account: Account, errors: dict[str, object] | None = None, status_code: int = 200
+) -> Template | Redirect:
     answers = await reg.get_answers(db, services.cipher, account.id)
     if answers is None:
         return see_other("/register")
@@ -181,18 +187,27 @@ async def check_page(db: Db, services: Deps, account: Account) -> Template | Red
         return see_other(f"/register/step/{upcoming.key}")
     return page(
         "registration/check.html",
+        status_code,
         sections=summarise(reg.applicable(steps, answers), answers),
         answers=answers,
         deferred=has_missing_papers(answers),
+        benefit=await ui_benefit.offer_page(db, services.social_insurance, answers, local_today()),
+        errors=errors or {},
     )
 
 
 @post("/register/submit", name="register_submit")
-async def submit(db: Db, services: Deps, account: Account) -> Template | Redirect:
+async def submit(request: Request[Any, Any, Any], db: Db, services: Deps, account: Account) -> Template | Redirect:
     steps = await _steps(db)
+    form = await form_dict(request)
+    # The check page offers the benefit with "claim" chosen: only an explicit "no" declines it.
+    choice = form.get("ui_benefit", "")
+    if choice not in ("", *ui_benefit.CHOICES):
+        return await _check(db, services, account, {"ui_benefit": ui_benefit.CHOICE_REQUIRED}, 400)
     outcome = await reg.submit(
-        db, services.cipher, services.social_insurance, account.id, steps, i18n.current_locale.get()
-    )
+        db, services.cipher, services.social_insurance, account.id, steps, i18n.current_locale.get(),
+        claim_ui_benefit=choice != ui_benefit.DECLINE,
+    )  # fmt: skip
     match outcome:
         case reg.Submitted(registration):
             return see_other(f"/register/done/{registration.number}")
@@ -215,7 +230,10 @@ async def _receipt(db: Db, services: Deps, account: Account, number: str) -> rec
 @get("/register/done/{number:str}", name="register_done")
 async def done(db: Db, services: Deps, account: Account, number: FromPath[str]) -> Template:
     receipt = await _receipt(db, services, account, number)
-    return page("registration/done.html", account=account, **receipt.context())
+    return page(
+        "registration/done.html", account=account, **receipt.context(),
+        ui_benefit=await ui_benefit.view_of(db, receipt.registration.id),
+    )  # fmt: skip
 
 
 @get("/account/applications/{number:str}", name="application")
@@ -225,7 +243,7 @@ async def application(
     receipt = await _receipt(db, services, account, number)
     return page(
         "registration/application.html", account=account, **receipt.context(), errors={}, values={},
-        reported=bool(reported),
+        reported=bool(reported), ui_benefit=await ui_benefit.view_of(db, receipt.registration.id),
     )  # fmt: skip
 
 

@@ -14,10 +14,13 @@ import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from portal.i18n import _, format_date, join_words, ngettext
+
+# The benefit's own rule moved to portal.rules.ui_benefit; importable from here as before.
+from portal.rules.ui_benefit import UiBenefit as UiBenefit
+from portal.rules.ui_benefit import ui_benefit as ui_benefit
 
 # Difficulty categories (reference/guangdong-difficulty.md); `older` and `long_unemployed` are also worked
 # out from the profile itself.
@@ -474,31 +477,6 @@ def _problems_of(condition: Any) -> list[str]:
     ):
         found.append("not_taken: codes must be a list of policy codes")
     return found
-
-
-# ---- unemployment insurance benefit (P08) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UiBenefit:
-    eligible: bool
-    months: int
-    monthly_amount: Decimal
-
-
-def ui_benefit(insured_months: int, minimum_wage: Decimal) -> UiBenefit:
-    """失业保险条例 第十七条: insured 1 year and less than 5 (满1年不满5年) gives at most 12 months; 5 and less than
-    10, 18; 10 or more, 24; under a year, none. Guangdong pays 90% of the local minimum wage a month."""
-    if insured_months < 12:
-        months = 0
-    elif insured_months < 60:
-        months = 12
-    elif insured_months < 120:
-        months = 18
-    else:
-        months = 24
-    amount = (minimum_wage * Decimal("0.9")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return UiBenefit(eligible=months > 0, months=months, monthly_amount=amount if months else Decimal("0.00"))
 
 
 # ---- a profile from JSON (`portal rules policies --profile FILE`) ---------------------------------------

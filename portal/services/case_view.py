@@ -29,6 +29,7 @@ from portal.services import (
     service_minimum,
     service_records,
     service_requests,
+    ui_benefit,
     verifications,
 )
 from portal.services.answers import Answers, id_number_masked
@@ -50,6 +51,8 @@ class CaseView:
     year: Year | None
     service_requests: list[ServiceRequest]
     policy_applications: list[policy_applications.ApplicationRow]
+    # The unemployment insurance benefit claimed (or declined) with the application, decided with it.
+    ui_benefit: ui_benefit.ClaimView | None
     # Another account typed this person's ID number while this registration was open (issue 6, 17).
     identity_claims: list[RegistrationEvent]
     # The newest event: the case forms send it back, so that a conflict can say what changed since.
@@ -91,6 +94,7 @@ async def view(session: AsyncSession, cipher: Cipher, scope: Scope, number: str)
         year=await service_minimum.year_of(session, registration),
         service_requests=await service_requests.of_registration(session, registration.id),
         policy_applications=await policy_applications.of_registration(session, registration.id),
+        ui_benefit=await ui_benefit.view_of(session, registration.id),
         identity_claims=[e for e in registration.events if e.kind is EventKind.IDENTITY_CLAIMED],
         seen_event=max((e.id for e in registration.events), default=0),
         can_register=can_register,

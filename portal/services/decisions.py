@@ -10,7 +10,7 @@ from portal.i18n import _l
 from portal.models import CommitmentOutcome, CreditSource, EventKind, MessageKind, Registration, RegistrationStatus
 from portal.models.base import utcnow
 from portal.rules.tracking import FIRST_CONTACT_WORKING_DAYS
-from portal.services import audit, cases, credit, events, fields, inbox, verifications
+from portal.services import audit, cases, credit, events, fields, inbox, ui_benefit, verifications
 from portal.services.calendar import deadline_after
 from portal.services.cases import Lock
 from portal.services.errors import Conflict, InputError, NotAllowed
@@ -49,7 +49,8 @@ async def decide(
     session: AsyncSession, sms: SmsGateway, scope: Scope, number: str, lock: Lock, *, outcome: str,
     reason: str = "", note: str = "", commitment: str = "", statement_days: int = credit.STATEMENT_DAYS,
 ) -> Registration:  # fmt: skip
-    """Register or reject (reviewers only)."""
+    """Register or reject (reviewers only); a benefit claim made with the application is granted or rejected
+    with it."""
     if not scope.can_decide:
         raise NotAllowed()
     registration = await cases.find(session, scope, number, full=True)
@@ -99,6 +100,8 @@ async def decide(
         {"status": [before, registration.status.value], "reason": registration.rejection_reason,
          "commitment": commitment or None},
     )  # fmt: skip
+    # An unemployment insurance benefit claimed with the application is decided with it (§3.2(4)).
+    await ui_benefit.decide_with(session, scope, registration)
     await inbox.tell(
         session, sms, registration, MessageKind.REGISTERED if registered else MessageKind.REJECTED,
         {"reason": registration.rejection_reason},

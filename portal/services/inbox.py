@@ -38,6 +38,22 @@ def _credit_link(params: Mapping[str, Any]) -> str:
     return "/account/credit"
 
 
+def _vacancies_link(params: Mapping[str, Any]) -> str:
+    return "/account/vacancies"
+
+
+def _training_link(params: Mapping[str, Any]) -> str:
+    return "/account/training"
+
+
+def _loan_link(params: Mapping[str, Any]) -> str:
+    return f"/account/loans/{params['number']}"
+
+
+def _certification_link(params: Mapping[str, Any]) -> str:
+    return "/account/certification"
+
+
 @dataclass(frozen=True)
 class MessageWording:
     # In the reader's language, from the message's params (which always hold the application's number).
@@ -121,6 +137,37 @@ MESSAGES: dict[MessageKind, MessageWording] = {
         lambda p: _("Your credit listing of case %(case)s has ended.", case=p.get("case", "")),
         "【湛江就业服务】您在信用信息共享平台的失信记录（{case}）已修复。",
         _credit_link,
+    ),
+    MessageKind.JOB_RECOMMENDED: MessageWording(
+        lambda p: _("Your agency recommends a vacancy: %(post)s at %(employer)s. Say whether you are interested.",
+                    post=p.get("post", ""), employer=p.get("employer", "")),
+        "【湛江就业服务】经办机构向您推荐了岗位：{employer}（{post}），请登录查看并告诉我们您是否感兴趣。",
+        _vacancies_link,
+    ),
+    MessageKind.TRAINING_OFFERED: MessageWording(
+        lambda p: _("A training course for you: %(course)s by %(provider)s, starting %(starts)s. Enrol by "
+                    "%(enrol_by)s.", course=p.get("course", ""), provider=p.get("provider", ""),
+                    starts=p.get("starts", ""), enrol_by=p.get("enrol_by", "")),
+        "【湛江就业服务】免费培训推荐：{provider}（{course}），{starts}开班，{enrol_by}前报名。请登录查看并报名。",
+        _training_link,
+    ),
+    MessageKind.LOAN_UPDATED: MessageWording(
+        lambda p: _("Your business-start guarantee loan application %(number)s has moved on. See where it stands.",
+                    number=p["number"]),
+        "【湛江就业服务】您的创业担保贷款申请（{number}）有新进展，请登录查看。",
+        _loan_link,
+    ),
+    MessageKind.CERTIFIED: MessageWording(
+        lambda p: _("You are certified as a person with employment difficulty (%(number)s). See what it gives you.",
+                    number=p["number"]),
+        "【湛江就业服务】您已被认定为就业困难人员（{number}），请登录查看可享受的帮扶。",
+        _certification_link,
+    ),
+    MessageKind.CERTIFICATION_REFUSED: MessageWording(
+        lambda p: _("Your application %(number)s to be certified with employment difficulty was refused. Read the "
+                    "reasons; you may ask for a re-check within 30 days.", number=p["number"]),
+        "【湛江就业服务】您的就业困难人员认定申请（{number}）未获通过，请登录查看理由，30日内可申请复核。",
+        _certification_link,
     ),
 }  # fmt: skip
 

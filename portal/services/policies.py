@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.social_insurance import SocialInsurance
@@ -22,6 +22,8 @@ from portal.crypto import Cipher
 from portal.i18n import _l, localised
 from portal.models import (
     JOB_LOSS_CATEGORIES,
+    Certification,
+    CertificationStatus,
     Difficulty,
     Grant,
     Policy,
@@ -202,6 +204,9 @@ async def profile_of(
         ).all()
     }
     ui_period = granted.get("P08")
+    # The certification of employment difficulty: a P11 grant (as first recorded) or the certified status.
+    certified = "P11" in granted or bool(await session.scalar(select(exists().where(
+        Certification.person_id == person.id, Certification.status == CertificationStatus.CERTIFIED))))  # fmt: skip
     # What approved applications answered (a business's founding date, its hires …): facts the agency accepted.
     accepted = await session.scalars(
         select(PolicyApplication.answers)
@@ -221,8 +226,8 @@ async def profile_of(
         credit_listed=listed,
         credit_listed_until=listed_until,
         # What was granted: P11 is the certification itself, P08 the benefit, while its period runs.
-        policies_taken=frozenset(granted),
-        difficulty_certified="P11" in granted,
+        policies_taken=frozenset(granted) | ({"P11"} if certified else set()),
+        difficulty_certified=certified,
         receiving_ui_benefit=ui_period is not None and ui_period[0] <= today <= ui_period[1],
     )
     for answers_given in accepted:

@@ -81,6 +81,8 @@ APPLICANT_NOTE_REQUIRED = _l("Write a note to the applicant saying why")
 COMMITMENT_REQUIRED = _l("Select whether the credit commitment was kept")
 AMOUNT_MAX = Decimal("1000000")
 NO_MONEY = "service"  # the kind of policy whose approval grants no amount
+# Policies applied for through a workflow of their own (categories, a re-check), not the generic form.
+APPLIED_ELSEWHERE = {"P11": "/account/certification", "P04": "/account/loans"}
 
 
 # ---- the resident applies -----------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ SOURCE_LABELS: dict[str, object] = {
     ProposalSource.RESIDENT: _l("from the resident"),
     ProposalSource.JOB: _l("from the daily checks"),
     ProposalSource.TRACKING: _l("from a tracking contact"),
+    ProposalSource.RECOMMENDATION: _l("from a recommended vacancy's follow-up"),
 }
 STATE_LABELS: dict[str, object] = {
     ProposalState.OPEN: _l("open"),

@@ -31,7 +31,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules.eligibility import PENSION_AGE_REACHED, age_window
 from portal.rules.pension import PensionCategory
-from portal.services import commitments, events
+from portal.services import commitments, events, ui_benefit
 from portal.services.answers import columns_from
 from portal.services.calendar import deadline_after
 from portal.services.registration_form import (
@@ -356,9 +356,12 @@ async def submit(
     steps: Sequence[Step],
     language: str,
     now: datetime | None = None,
+    *,
+    claim_ui_benefit: bool = True,
 ) -> Submission:
     """Accept the application at once: `deferred` with a commitment when papers are missing (§5.1),
-    otherwise `submitted` with a decision target."""
+    otherwise `submitted` with a decision target. Someone entitled to unemployment insurance benefit claims it
+    with the application (§3.2(4)) unless `claim_ui_benefit` is False (they declined it)."""
     now = now or utcnow()
     today = local_date(now)
     draft = await get_answers(session, cipher, account_id)
@@ -383,6 +386,8 @@ async def submit(
         return Incomplete("place")
 
     deferred = has_missing_papers(draft)
+    # Worked out before anything is written: the benefit's period starts on the day the application is accepted.
+    benefit = await ui_benefit.offer(session, social_insurance, draft, today)
     due = await deadline_after(session, today, DEFERRAL_WORKING_DAYS if deferred else DECISION_WORKING_DAYS)
     person = await _person(session, cipher, draft)
     registration = Registration(
@@ -429,6 +434,8 @@ async def submit(
         )
     )  # fmt: skip
     session.add_all(timeline)
+    if benefit is not None:
+        await ui_benefit.make_with(session, registration, benefit, claimed=claim_ui_benefit)
     draft_row = await _draft_row(session, account_id)
     if draft_row is not None:
         await session.delete(draft_row)

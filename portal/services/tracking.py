@@ -31,7 +31,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules import difficulty
 from portal.rules.policies import OLDER_MEN, OLDER_WOMEN, months_before
-from portal.services import audit, cases, fields, paging, proposals, service_records
+from portal.services import audit, cases, certifications, fields, paging, proposals, service_records
 from portal.services.errors import InputError, NotAllowed
 from portal.services.staff import Scope
 
@@ -101,8 +101,12 @@ def _month_starts(today: date) -> tuple[date, date]:
 
 
 def certified() -> ColumnElement[bool]:
-    """The registration's person holds the certification (a P11 grant); for queries joined to Registration."""
-    return exists().where(Grant.person_id == Registration.person_id, Grant.policy_code == CERTIFICATION)
+    """The registration's person holds the certification (a P11 grant, or the certified status); for queries
+    joined to Registration."""
+    return or_(
+        exists().where(Grant.person_id == Registration.person_id, Grant.policy_code == CERTIFICATION),
+        certifications.certified_person(),
+    )
 
 
 def to_certify(today: date) -> ColumnElement[bool]:
