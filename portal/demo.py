@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.adapters.sms import SmsGateway
 from portal.adapters.social_insurance import SocialInsurance
 from portal.crypto import Cipher
-from portal.models import LocalFigure, ResidentAccount, VerificationOutcome, VerificationSource
+from portal.models import LocalFigure, Person, ResidentAccount, VerificationOutcome, VerificationSource
 from portal.services import accounts, areas, audit, certifications, policies, service_items
 from portal.services.ratelimit import make_limiter
 from portal.services.staff import Scope
@@ -659,3 +659,59 @@ async def load_demo_training_and_loans(
         .where(ResidentAccount.phone == "13800138062")) or "", service="opening", channel="visit", result="reached",
         note="讲解个体工商户登记流程和选址（示例）")  # fmt: skip
     return len(courses)
+
+
+async def load_demo_plans(session: AsyncSession, sms: SmsGateway) -> int:
+    """陈建国 (赤坎, 52: category 1) certified with employment difficulty through the certification workflow, with
+    his one-person-one-plan: 赤坎's clerk as case worker, goals, an action done, one due and one overdue, and a
+    review; 周志强's application for certification waiting for a decision. Skipped once a certification exists."""
+    from datetime import timedelta
+
+    from portal.clock import local_today
+    from portal.models import Certification, Plan, PlanAction, StaffUser
+    from portal.models import Registration as RegistrationRow
+    from portal.services import plans
+    from portal.services.staff import scope_of
+
+    if await session.scalar(select(Certification.id).limit(1)) is not None:
+        return 0
+    staff = {u.username: scope_of(u) for u in await session.scalars(select(StaffUser))}
+    clerk, reviewer = staff["chikan.clerk"], staff["chikan.reviewer"]
+    today = local_today()
+    added = 0
+    for phone, category, certify in (("13800138021", "older", True), ("13800138023", "long_unemployed", False)):
+        account_id = await session.scalar(select(ResidentAccount.id).where(ResidentAccount.phone == phone))
+        if account_id is None:
+            continue
+        name = await session.scalar(
+            select(Person.name).join(RegistrationRow, RegistrationRow.person_id == Person.id)
+            .where(RegistrationRow.account_id == account_id)
+        )  # fmt: skip
+        applied = await certifications.apply(session, account_id, category=category, evidence="commitment",
+                                             evidence_text="", commitment_name=name or "", today=today)  # fmt: skip
+        added += 1
+        if not certify:
+            continue
+        await certifications.decide(session, sms, reviewer, applied.number, version=1, outcome="certify",
+                                    reasons="", today=today)  # fmt: skip
+        plan = await session.scalar(
+            select(Plan).join(Certification, Certification.id == Plan.certification_id)
+            .where(Certification.number == applied.number)
+        )  # fmt: skip
+        assert plan is not None
+        await plans.reassign(session, reviewer, plan.id, case_worker=str(clerk.staff_id), version=plan.version)
+        await session.refresh(plan)
+        goals = "三个月内在赤坎区找到设备维护或保安类工作；考取电工证（示例）"
+        await plans.set_goals(session, clerk, plan.id, goals=goals, version=plan.version)
+        # As agreed over the past weeks: one done, one overdue, one still to come.
+        session.add_all([
+            PlanAction(plan_id=plan.id, text="报名参加赤坎区电工培训班（示例）", due_on=today - timedelta(days=20),
+                       done_on=today - timedelta(days=22), staff_id=clerk.staff_id),
+            PlanAction(plan_id=plan.id, text="向三家物流园投递简历（示例）", due_on=today - timedelta(days=3),
+                       staff_id=clerk.staff_id),
+            PlanAction(plan_id=plan.id, text="参加12月赤坎区就业困难人员专场招聘会（示例）",
+                       due_on=today + timedelta(days=12), staff_id=clerk.staff_id),
+        ])  # fmt: skip
+        await plans.add_review(session, clerk, plan.id, note="面谈：已报名电工培训，求职意愿强，需要简历指导（示例）",
+                               today=today)  # fmt: skip
+    return added

@@ -19,6 +19,7 @@ from portal.models.objections import (
     ObjectionStepKind,
 )
 from portal.models.people import Person
+from portal.models.plans import Plan, PlanAction, PlanOutcome, PlanReview, PlanStatus
 from portal.models.policies import CreditListing, Policy, PolicyVersion
 from portal.models.policy_applications import (
     AWAITING_APPLICATION,
@@ -121,6 +122,11 @@ __all__ = [
     "OutboxMessage",
     "PaymentStatus",
     "Person",
+    "Plan",
+    "PlanAction",
+    "PlanOutcome",
+    "PlanReview",
+    "PlanStatus",
     "Policy",
     "PolicyApplication",
     "PolicyApplicationStatus",

@@ -20,6 +20,7 @@ from portal.routes import (
     notices,
     objections,
     pages,
+    plans,
     policies,
     policy_applications,
     proposals,
@@ -60,6 +61,7 @@ ROUTES = [
     *loans.RESIDENT_HANDLERS,
     *vacancies.RESIDENT_HANDLERS,
     *certifications.RESIDENT_HANDLERS,
+    *plans.RESIDENT_HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
 DEPENDENCIES = {"account": Provide(require_account)}
@@ -98,6 +100,7 @@ def staff_router(*middleware: Any) -> Router:
             *training.STAFF_HANDLERS,
             *loans.STAFF_HANDLERS,
             *certifications.STAFF_HANDLERS,
+            *plans.STAFF_HANDLERS,
             *ledger.STAFF_HANDLERS,
             administration,
         ],

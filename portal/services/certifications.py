@@ -30,7 +30,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.models.certifications import OPEN_CERTIFICATION
 from portal.rules.policies import DIFFICULTY_CATEGORIES
-from portal.services import audit, fields, inbox, paging
+from portal.services import audit, fields, inbox, paging, plans
 from portal.services import registration as registrations
 from portal.services.calendar import deadline_after, working_days_left
 from portal.services.errors import Conflict, InputError, NotAllowed, NotFound
@@ -475,7 +475,7 @@ async def decide(
     if errors:
         raise InputError(errors)
     recheck = cert.status is CertificationStatus.RECHECK
-    category, registration_id = cert.category, cert.registration_id
+    cert_id, category, registration_id = cert.id, cert.category, cert.registration_id
     if recheck and cert.decided_by == scope.staff_id:
         raise NotAllowed()  # the re-check is someone else's to decide
     now = utcnow()
@@ -512,6 +512,9 @@ async def decide(
                                                  "category": category})  # fmt: skip
     registration = await session.get(Registration, registration_id)
     assert registration is not None
+    if certify:  # a one-person-one-plan plan, with the deciding reviewer as its first named case worker
+        await plans.open_for(session, cert_id, registration_id, registration.person_id, registration.county_code,
+                             scope.staff_id, today)  # fmt: skip
     kind = MessageKind.CERTIFIED if certify else MessageKind.CERTIFICATION_REFUSED
     await inbox.tell(session, sms, registration, kind, {"number": number})
     return cast(CertificationStatus, status)
