@@ -664,7 +664,7 @@ async def load_demo_training_and_loans(
 async def load_demo_plans(session: AsyncSession, sms: SmsGateway) -> int:
     """陈建国 (赤坎, 52: category 1) certified with employment difficulty through the certification workflow, with
     his one-person-one-plan: 赤坎's clerk as case worker, goals, an action done, one due and one overdue, and a
-    review; 周志强's application for certification waiting for a decision. Skipped once a certification exists."""
+    review; 周志强's application for certification waiting for a decision. Skipped for a person who applied already."""
     from datetime import timedelta
 
     from portal.clock import local_today
@@ -673,16 +673,16 @@ async def load_demo_plans(session: AsyncSession, sms: SmsGateway) -> int:
     from portal.services import plans
     from portal.services.staff import scope_of
 
-    if await session.scalar(select(Certification.id).limit(1)) is not None:
-        return 0
     staff = {u.username: scope_of(u) for u in await session.scalars(select(StaffUser))}
     clerk, reviewer = staff["chikan.clerk"], staff["chikan.reviewer"]
     today = local_today()
     added = 0
     for phone, category, certify in (("13800138021", "older", True), ("13800138023", "long_unemployed", False)):
         account_id = await session.scalar(select(ResidentAccount.id).where(ResidentAccount.phone == phone))
-        if account_id is None:
-            continue
+        if account_id is None or await session.scalar(
+            select(Certification.id).where(Certification.account_id == account_id)
+        ):
+            continue  # not there, or loaded already
         name = await session.scalar(
             select(Person.name).join(RegistrationRow, RegistrationRow.person_id == Person.id)
             .where(RegistrationRow.account_id == account_id)

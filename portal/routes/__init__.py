@@ -37,6 +37,7 @@ from portal.routes import (
     tracking,
     training,
     vacancies,
+    worklist,
 )
 from portal.routes._common import admin_scope, require_account, staff_scope
 
@@ -87,6 +88,7 @@ def staff_router(*middleware: Any) -> Router:
         route_handlers=[
             *staff_sign_in.HANDLERS,
             *queue.HANDLERS,
+            *worklist.STAFF_HANDLERS,
             *cases.HANDLERS,
             *proposals.STAFF_HANDLERS,
             *policy_applications.STAFF_HANDLERS,

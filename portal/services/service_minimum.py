@@ -134,10 +134,9 @@ def _expected(target: int, today: date) -> ColumnElement[int]:
     return case(*levels, else_=0)
 
 
-async def behind(session: AsyncSession, scope: Scope, *, page: int = 1, today: date | None = None) -> BehindPage:
-    """People in their first year of registration who have had fewer services of a kind than the year's pace
-    asks by now, the longest registered first."""
-    today = today or local_today()
+def _behind(scope: Scope, today: date) -> ColumnElement[bool]:
+    """In the first year of registration, with fewer services of a kind than the year's pace asks by now; for
+    queries outer-joined to the counts."""
     standing: list[ColumnElement[bool]] = [
         Registration.status == RegistrationStatus.REGISTERED,
         ~_decided_by_end_of(months_before(today, rules.YEAR_MONTHS)),  # the first year not over
@@ -146,8 +145,31 @@ async def behind(session: AsyncSession, scope: Scope, *, page: int = 1, today: d
         standing.append(Registration.county_code == scope.area_code)
     counts = ServiceMinimumCount.__table__
     done = {kind: func.coalesce(counts.c[kind.value], 0) for kind in KINDS}
-    lagging = or_(*(done[kind] < _expected(rules.TARGETS[kind], today) for kind in KINDS))
-    conditions = and_(*standing, lagging)
+    return and_(*standing, or_(*(done[kind] < _expected(rules.TARGETS[kind], today) for kind in KINDS)))
+
+
+async def behind_first(session: AsyncSession, scope: Scope, today: date, limit: int) -> list[tuple[int, date]]:
+    """The first `limit` people behind pace, the longest registered first: (registration id, day registered), for the
+    outreach worklist; the index on the decision day lets the query stop once it has them."""
+    counts = ServiceMinimumCount.__table__
+    rows = await session.execute(
+        select(Registration.id, Registration.decided_at)
+        .outerjoin(counts, counts.c.registration_id == Registration.id)
+        .where(_behind(scope, today))
+        .order_by(Registration.decided_at, Registration.id)
+        .limit(limit)
+    )
+    return [(registration_id, local_date(decided_at) if decided_at else today)
+            for registration_id, decided_at in rows.all()]  # fmt: skip
+
+
+async def behind(session: AsyncSession, scope: Scope, *, page: int = 1, today: date | None = None) -> BehindPage:
+    """People in their first year of registration who have had fewer services of a kind than the year's pace
+    asks by now, the longest registered first."""
+    today = today or local_today()
+    counts = ServiceMinimumCount.__table__
+    done = {kind: func.coalesce(counts.c[kind.value], 0) for kind in KINDS}
+    conditions = _behind(scope, today)
     base = select(Registration.id).outerjoin(counts, counts.c.registration_id == Registration.id).where(conditions)
     total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
     win = paging.window(total, page, PAGE_SIZE)
