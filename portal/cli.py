@@ -103,6 +103,9 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
                 session, cipher, social_insurance, make_gateway(settings.sms_gateway)
             )
             counts["demo_vacancies"] = await demo_data.load_demo_vacancies(session, make_gateway(settings.sms_gateway))
+            counts["demo_public_welfare_posts"] = await demo_data.load_demo_public_welfare_posts(
+                session, cipher, social_insurance, make_gateway(settings.sms_gateway)
+            )
             counts["demo_plans"] = await demo_data.load_demo_plans(session, make_gateway(settings.sms_gateway))
     return counts
 

@@ -661,6 +661,72 @@ async def load_demo_training_and_loans(
     return len(courses)
 
 
+# ---- public-welfare posts (issue 10, point 7) -----------------------------------------------------------------------
+
+# Certified with employment difficulty (older: a man over 50) in 赤坎, for the placement demo; a new demo person, so
+# the other demo people keep the state their own pages show.
+PUBLIC_WELFARE_PERSON = ("13800138071", "梁志华", date(1971, 4, 9), "M", "440802")
+PUBLIC_WELFARE_POSTS = (
+    ("chikan.clerk", "赤坎区某街道办事处（示例）", "社区保洁员",
+     "负责辖区内街巷的日常清扫保洁，早班 6:00–11:00（示例）", "5", "12", "1850"),
+    ("xiashan.clerk", "霞山区某公园管理处（示例）", "公园巡查员",
+     "公园日常巡查、设施看护和游客引导，白班轮休（示例）", "3", "36", "1850"),
+)  # fmt: skip
+
+
+async def load_demo_public_welfare_posts(
+    session: AsyncSession, cipher: Cipher, social_insurance: SocialInsurance, sms: SmsGateway
+) -> int:
+    """A public-welfare post in 赤坎 and in 霞山; a new demo person, certified (older) by the 赤坎 reviewer, placed in
+    赤坎's post with a term that ends within 30 days, so the alert shows. Skipped when a post exists. The number of
+    posts made."""
+    from datetime import timedelta
+
+    from portal.clock import local_today
+    from portal.models import Certification, PublicWelfarePost, StaffUser, Verification
+    from portal.models import Registration as RegistrationRow
+    from portal.services import decisions
+    from portal.services import public_welfare_posts as posts
+    from portal.services.cases import Lock
+    from portal.services.staff import scope_of
+
+    if await session.scalar(select(PublicWelfarePost.id).limit(1)) is not None:
+        return 0
+    staff = {u.username: scope_of(u) for u in await session.scalars(select(StaffUser))}
+    today = local_today()
+    made = {}
+    for username, employer, title, duties, positions, term, subsidy in PUBLIC_WELFARE_POSTS:
+        made[username] = await posts.create(session, staff[username], posts.PostForm(
+            employer=employer, title=title, duties=duties, positions=positions, term_months=term,
+            monthly_subsidy=subsidy,
+        ))  # fmt: skip
+    phone, name, birth, sex, county = PUBLIC_WELFARE_PERSON
+    account = await accounts.create_account(session, phone, DEMO_PERSON_PASSWORD, "zh_CN")
+    if account is None:
+        return len(made)
+    number = await _submit_demo(session, cipher, social_insurance, account.id, phone,
+                                _demo_answers(phone, name, _demo_id(county, birth, 71, sex), county, []))  # fmt: skip
+    registration = await session.scalar(select(RegistrationRow).where(RegistrationRow.number == number))
+    assert registration is not None
+    session.add(Verification(registration_id=registration.id, source=VerificationSource.FIELD_INVESTIGATION,
+                             outcome=VerificationOutcome.MATCH, detail={"note": "demo data"}))  # fmt: skip
+    await session.flush()
+    reviewer = staff["chikan.reviewer"]
+    await decisions.decide(session, sms, reviewer, number, Lock(registration.version, 0), outcome="register")
+    applied = await certifications.apply(session, account.id, category="older", evidence="commitment",
+                                         evidence_text="", commitment_name=name, today=today)  # fmt: skip
+    version = await session.scalar(select(Certification.version).where(Certification.number == applied.number))
+    await certifications.decide(session, sms, reviewer, applied.number, version=version or 1, outcome="certify",
+                                reasons="", today=today)  # fmt: skip
+    # A 12-month term begun almost a year ago: its last day is 20 days from today.
+    after_end = today + timedelta(days=21)
+    starts_on = after_end.replace(year=after_end.year - 1, day=min(after_end.day, 28))
+    chikan = made["chikan.clerk"]
+    await posts.place(session, staff["chikan.clerk"], chikan.id,
+                      posts.PlaceForm(number=number, starts_on=starts_on.isoformat()), today)  # fmt: skip
+    return len(made)
+
+
 async def load_demo_plans(session: AsyncSession, sms: SmsGateway) -> int:
     """陈建国 (赤坎, 52: category 1) certified with employment difficulty through the certification workflow, with
     his one-person-one-plan: 赤坎's clerk as case worker, goals, an action done, one due and one overdue, and a

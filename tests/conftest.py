@@ -27,7 +27,7 @@ from portal.db import empty_postgres_schema, make_engine, make_sessionmaker
 from portal.models import Base
 from portal.models.audit import append_only_ddl, drop_append_only_ddl
 from portal.rules.idnumber import check_digit
-from portal.services import service_items
+from portal.services import certifications, service_items
 from portal.services.ratelimit import make_limiter
 from tests.catalogues import compile_stale_catalogues
 
@@ -134,6 +134,7 @@ async def app(_one_app: Litestar, settings: Settings) -> AsyncIterator[Litestar]
     if await empty_tables(services.engine):
         async with services.sessionmaker() as session, session.begin():
             await service_items.load_service_items(session)
+            await certifications.load_categories(session)
     # A new limiter rather than a reset one: resetting in memory races the storage's own expiry task.
     await services.limiter.close()
     services.limiter = make_limiter(settings.redis_url, settings.redis_prefix)
@@ -144,8 +145,8 @@ async def app(_one_app: Litestar, settings: Settings) -> AsyncIterator[Litestar]
 
 async def empty_tables(engine: Any) -> bool:
     """Empty every table but the reference data. The audit tables refuse DELETE by trigger: here, and
-    only here, the triggers are set aside for the length of one transaction. True when service items a test
-    edited or added were taken out (the data file's are then to be loaded again)."""
+    only here, the triggers are set aside for the length of one transaction. True when service items or
+    difficulty categories a test edited or added were taken out (the data file's are then to be loaded again)."""
     async with engine.begin() as conn:
         dialect = conn.dialect.name
         if dialect == "postgresql":
@@ -160,10 +161,18 @@ async def empty_tables(engine: Any) -> bool:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 await conn.execute(table.delete())
+        # Categories an administrator edited or added (their certifications are gone by now): loaded again.
+        seed = certifications.CATEGORY_SEED
+        categories = (
+            await conn.execute(text("SELECT code, name_zh, name_en, active FROM difficulty_categories"))
+        ).all()
+        changed = [code for code, zh, en, active in categories if seed.get(code) != (zh, en) or not active]
+        for code in changed:
+            await conn.execute(text("DELETE FROM difficulty_categories WHERE code = :code"), {"code": code})
         if dialect != "postgresql":
             for statement in append_only_ddl(dialect):
                 await conn.execute(text(statement))
-    return bool(edited.rowcount)
+    return bool(edited.rowcount) or bool(changed)
 
 
 @pytest.fixture

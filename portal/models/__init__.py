@@ -28,6 +28,7 @@ from portal.models.policy_applications import (
     PolicyApplicationStatus,
 )
 from portal.models.proposals import ProposalSource, ProposalState, StatusProposal
+from portal.models.public_welfare_posts import PlacementStatus, PublicWelfarePlacement, PublicWelfarePost
 from portal.models.registration import (
     AWAITING_STATUSES,
     ENDED_STATUSES,
@@ -122,6 +123,7 @@ __all__ = [
     "OutboxMessage",
     "PaymentStatus",
     "Person",
+    "PlacementStatus",
     "Plan",
     "PlanAction",
     "PlanOutcome",
@@ -133,6 +135,8 @@ __all__ = [
     "PolicyVersion",
     "ProposalSource",
     "ProposalState",
+    "PublicWelfarePlacement",
+    "PublicWelfarePost",
     "Recommendation",
     "Registration",
     "RegistrationDifficulty",

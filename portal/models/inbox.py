@@ -32,6 +32,7 @@ class MessageKind(enum.StrEnum):
     JOB_RECOMMENDED = "job_recommended"  # a vacancy recommended by the agency (§3.2 (1))
     CERTIFIED = "certified"  # certified as a person with employment difficulty
     CERTIFICATION_REFUSED = "certification_refused"  # with the reasons, and the time to ask for a re-check
+    PLACEMENT_ENDING = "placement_ending"  # a public-welfare post placement's term ends within 30 days
 
 
 class InboxMessage(Base):

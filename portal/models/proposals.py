@@ -23,6 +23,7 @@ class ProposalSource(enum.StrEnum):
     JOB = "job"  # reasons 4, 8 and 9, from `portal jobs run-due`
     TRACKING = "tracking"  # reasons 1-3, learned in a tracking contact (§4.2)
     RECOMMENDATION = "recommendation"  # reason 1, a recommended vacancy's follow-up: hired (§3.2 (1))
+    PLACEMENT = "placement"  # reason 1, placed in a public-welfare post (§3.1.2)
 
 
 class StatusProposal(Base):

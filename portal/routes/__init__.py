@@ -24,6 +24,7 @@ from portal.routes import (
     policies,
     policy_applications,
     proposals,
+    public_welfare_posts,
     queue,
     record_access,
     registration,
@@ -62,6 +63,7 @@ ROUTES = [
     *loans.RESIDENT_HANDLERS,
     *vacancies.RESIDENT_HANDLERS,
     *certifications.RESIDENT_HANDLERS,
+    *public_welfare_posts.RESIDENT_HANDLERS,
     *plans.RESIDENT_HANDLERS,
 ]
 # Resident pages ask for `account`: the signed-in resident (or off to sign in).
@@ -102,6 +104,7 @@ def staff_router(*middleware: Any) -> Router:
             *training.STAFF_HANDLERS,
             *loans.STAFF_HANDLERS,
             *certifications.STAFF_HANDLERS,
+            *public_welfare_posts.STAFF_HANDLERS,
             *plans.STAFF_HANDLERS,
             *ledger.STAFF_HANDLERS,
             administration,

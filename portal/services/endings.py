@@ -1,11 +1,12 @@
-"""Ending a registration with one of the eleven reasons of §2.1, and reversing a mistaken ending."""
+"""Ending a registration with one of the eleven reasons of §2.1, and reversing a mistaken ending; the
+unemployment insurance benefit stops with the registration, and comes back with a reversal."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,11 +18,12 @@ from portal.models import (
     MessageKind,
     ProposalState,
     Registration,
+    RegistrationEvent,
     RegistrationStatus,
     StatusProposal,
 )
 from portal.models.base import utcnow
-from portal.services import audit, cases, events, fields, inbox
+from portal.services import audit, cases, events, fields, inbox, ui_benefit
 from portal.services.cases import Lock
 from portal.services.errors import Conflict, InputError, NotAllowed
 from portal.services.staff import Scope
@@ -71,6 +73,7 @@ REFERENCE_REQUIRED = _l("Give the reference of the public decision")
 REVERSE_WHY_REQUIRED = _l("Write why the ending was a mistake")
 ANOTHER_OPEN = _l("This person has another open registration: it must end first")
 END_REFERENCE_MAX = 100  # the column's size
+UI_BENEFIT = "ui_benefit"  # the ENDED event's record of the benefit stopped
 
 
 async def end(
@@ -113,9 +116,12 @@ async def end(
     registration.ended_by = scope.staff_id
     await cases.save(session, registration, lock)
     await _settle_proposals(session, scope, registration.id, end_reason.code)
+    stopped = await ui_benefit.stop_with_ending(session, scope, registration, day)
+    # What the ending did to the benefit is kept with it, for a reversal to undo.
     await events.add(
-        session, registration.id, EventKind.ENDED, "staff", {"reason": end_reason.code, "date": day.isoformat()}
-    )
+        session, registration.id, EventKind.ENDED, "staff",
+        {"reason": end_reason.code, "date": day.isoformat(), **({UI_BENEFIT: stopped} if stopped else {})},
+    )  # fmt: skip
     await audit.record(
         session, scope.actor, "case.end", "registration", number,
         {"status": ["registered", registration.status.value], "reason": end_reason.code,
@@ -166,6 +172,14 @@ async def reverse(
     except IntegrityError:
         await session.rollback()  # nothing of the reversal is kept
         raise InputError({"why": ANOTHER_OPEN}) from None
+    ended = await session.scalar(
+        select(RegistrationEvent.detail)
+        .where(RegistrationEvent.registration_id == registration.id, RegistrationEvent.kind == EventKind.ENDED)
+        .order_by(RegistrationEvent.id.desc())
+        .limit(1)
+    )
+    if ended and ended.get(UI_BENEFIT):
+        await ui_benefit.restore_with_reversal(session, scope, registration, ended[UI_BENEFIT])
     await events.add(session, registration.id, EventKind.REVERSED, "staff", {"why": why.strip(), **before})
     await audit.record(session, scope.actor, "case.reverse_end", "registration", number, {**before, "why": why.strip()})
     await inbox.tell(session, sms, registration, MessageKind.REVERSED)

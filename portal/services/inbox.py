@@ -54,6 +54,10 @@ def _certification_link(params: Mapping[str, Any]) -> str:
     return "/account/certification"
 
 
+def _public_welfare_post_link(params: Mapping[str, Any]) -> str:
+    return "/account/public-welfare-post"
+
+
 @dataclass(frozen=True)
 class MessageWording:
     # In the reader's language, from the message's params (which always hold the application's number).
@@ -168,6 +172,13 @@ MESSAGES: dict[MessageKind, MessageWording] = {
                     "reasons; you may ask for a re-check within 30 days.", number=p["number"]),
         "【湛江就业服务】您的就业困难人员认定申请（{number}）未获通过，请登录查看理由，30日内可申请复核。",
         _certification_link,
+    ),
+    MessageKind.PLACEMENT_ENDING: MessageWording(
+        lambda p: _("Your public-welfare post %(post)s at %(employer)s ends on %(ends_on)s. Talk to your agency "
+                    "about what comes next.", post=p.get("post", ""), employer=p.get("employer", ""),
+                    ends_on=p.get("ends_on", "")),
+        "【湛江就业服务】您在{employer}的公益性岗位（{post}）将于{ends_on}期满，请及时与经办机构联系后续安排。",
+        _public_welfare_post_link,
     ),
 }  # fmt: skip
 

@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.rules.pension import PensionCategory, pension_date
 from portal.rules.policies import months_before
-from portal.services import audit, credit, notices, proposals
+from portal.services import audit, credit, notices, proposals, public_welfare_posts
 
 # After a dismissal, the same reason is not proposed again for this long.
 UNREACHABLE_MONTHS = 6
@@ -41,10 +41,21 @@ class JobReport:
     # Notices whose period closed, and their grants cleared for payment or held (§5.2).
     notices_settled: dict[str, int] = field(default_factory=dict)
     listings_ended: int = 0
+    # Public-welfare post placements: told their term ends within 30 days, and completed at the term's end.
+    placements_alerted: int = 0
+    placements_completed: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return {"proposed": self.proposed, "overdue_flagged": self.overdue_flagged,
-                "notices_settled": self.notices_settled, "listings_ended": self.listings_ended}  # fmt: skip
+        report: dict[str, object] = {
+            "proposed": self.proposed,
+            "overdue_flagged": self.overdue_flagged,
+            "notices_settled": self.notices_settled,
+            "listings_ended": self.listings_ended,
+        }
+        # Only when there were any: the report's shape stays what earlier readers of it know.
+        if self.placements_alerted or self.placements_completed:
+            report |= {"placements_alerted": self.placements_alerted, "placements_completed": self.placements_completed}
+        return report
 
 
 async def _pension_candidates(
@@ -141,6 +152,9 @@ async def run_due(
     settled = await notices.settle_due(session, today)
     report.notices_settled = settled if settled["notices"] else {}
     report.listings_ended = await credit.end_expired(session, today)
-    if any(report.proposed.values()) or report.overdue_flagged or report.notices_settled:
+    report.placements_completed = await public_welfare_posts.complete_due(session, today)
+    report.placements_alerted = await public_welfare_posts.alert_ending(session, today)
+    if (any(report.proposed.values()) or report.overdue_flagged or report.notices_settled
+            or report.placements_completed or report.placements_alerted):  # fmt: skip
         await audit.record(session, audit.SYSTEM, "jobs.run_due", "jobs", today.isoformat(), report.as_dict())
     return report

@@ -37,7 +37,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.rules.policies import Outcome, evaluate
-from portal.services import audit, commitments, credit, fields, inbox, paging, policies
+from portal.services import audit, commitments, credit, fields, inbox, paging, policies, ui_benefit
 from portal.services import registration as registrations
 from portal.services.answers import id_number_masked
 from portal.services.answers import of as answers_of
@@ -141,9 +141,13 @@ async def apply_page(
     if registration is None:
         return ApplyPage(view, None, None, _questions(row), _papers(row), None)
     profile = await policies.profile_of(session, cipher, social_insurance, registration, answers_of(registration))
+    open_number = await _open_number(session, registration.id, code)
+    if open_number is None and code == ui_benefit.POLICY_CODE:  # the one benefit, once granted, is shown instead
+        held = await ui_benefit.held(session, registration)
+        open_number = held.application_number if held else None
     return ApplyPage(
         view, registration, evaluate(code, view.conditions, profile, local_today()), _questions(row), _papers(row),
-        await _open_number(session, registration.id, code),
+        open_number,
     )  # fmt: skip
 
 
@@ -194,6 +198,12 @@ async def apply(
         raise InputError({"eligibility": NO_REGISTRATION})
     if (number := await _open_number(session, registration.id, code)) is not None:
         return Applied(number, already=True)
+    # The benefit goes with the registration (§3.2(4)): the generic form is for those who did not claim it there,
+    # once. What `held` reads cannot change under it to let a second grant through (ui_benefit.grant_once).
+    if code == ui_benefit.POLICY_CODE and (held := await ui_benefit.held(session, registration)) is not None:
+        if held.application_number is not None:
+            return Applied(held.application_number, already=True)
+        raise InputError({"eligibility": held.words})
     values, errors = _answers(_questions(row), form, today)
     papers = _papers(row)
     missing = [str(p) for p in form.get("missing_papers") or [] if p]
@@ -480,6 +490,11 @@ async def decide(
                 "The person is on the credit-sharing list until %(day)s: no new support can be granted.",
                 day=format_date(until) if until else "—",
             )  # fmt: skip
+        elif application.policy_code == ui_benefit.POLICY_CODE:
+            registration_row = await session.get(Registration, application.registration_id)
+            assert registration_row is not None
+            if await ui_benefit.held(session, registration_row, besides=application.id) is not None:
+                errors["outcome"] = ui_benefit.HELD_ALREADY
     if application.commitment is not None and decision.commitment not in (CommitmentOutcome.KEPT,
                                                                           CommitmentOutcome.BROKEN):  # fmt: skip
         errors["commitment"] = COMMITMENT_REQUIRED
@@ -504,12 +519,17 @@ async def decide(
         assert amount is not None
         assert period_from is not None
         assert period_to is not None
-        session.add(Grant(
+        grant = Grant(
             application_id=application.id, person_id=registration.person_id, policy_code=application.policy_code,
             county_code=application.county_code, amount=amount, period_from=period_from, period_to=period_to,
             granted_on=local_today(),
-        ))  # fmt: skip
-        await session.flush()
+        )  # fmt: skip
+        if application.policy_code != ui_benefit.POLICY_CODE:
+            session.add(grant)
+            await session.flush()
+        elif not await ui_benefit.grant_once(session, grant, registration.id):
+            await session.rollback()  # the benefit is held already: nothing of this approval is kept
+            raise InputError({"outcome": ui_benefit.HELD_ALREADY})
     await audit.record(
         session, scope.actor, "policy_application.decide", "policy_application", number,
         {"status": [PolicyApplicationStatus.SUBMITTED.value if application.commitment is None

@@ -47,6 +47,7 @@ SOURCE_LABELS: dict[str, object] = {
     ProposalSource.JOB: _l("from the daily checks"),
     ProposalSource.TRACKING: _l("from a tracking contact"),
     ProposalSource.RECOMMENDATION: _l("from a recommended vacancy's follow-up"),
+    ProposalSource.PLACEMENT: _l("from a public-welfare post placement"),
 }
 STATE_LABELS: dict[str, object] = {
     ProposalState.OPEN: _l("open"),

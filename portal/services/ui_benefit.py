@@ -4,17 +4,21 @@ application, and decided with it: a registration approved grants the benefit as 
 its grant; a registration rejected rejects the claim.
 
 The benefit's period starts on the day the registration was made (社会保险法 第五十条), which is the day the
-portal accepted it; the figures shown before the decision are provisional, worked out again when it is made."""
+portal accepted it; the figures shown before the decision are provisional, worked out again when it is made.
+
+A registration has one benefit: claimed with it, or (when declined or not claimed) applied for once through the
+generic policy form; never both, never twice. It stops when the registration ends (失业保险条例 第十五条)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.social_insurance import SocialInsurance
@@ -24,6 +28,10 @@ from portal.models import (
     JOB_LOSS_CATEGORIES,
     Grant,
     LocalFigure,
+    Notice,
+    NoticeEntry,
+    NoticeStatus,
+    PaymentStatus,
     Policy,
     PolicyApplication,
     PolicyApplicationStatus,
@@ -62,11 +70,17 @@ STATUS_LABELS: dict[str, object] = {
 REGISTRATION_REJECTED = "registration_rejected"
 NOT_ELIGIBLE = "not_eligible"
 CREDIT_LISTED = "credit_listed"
+ALREADY_GRANTED = "already_granted"
 REJECTION_REASONS: dict[str, object] = {
     REGISTRATION_REJECTED: _l("The registration was not approved, so the benefit cannot be paid."),
     NOT_ELIGIBLE: _l("When the registration was decided, the conditions of the benefit were not met."),
     CREDIT_LISTED: _l("The person is on the credit-sharing list: no new support is granted while listed."),
+    ALREADY_GRANTED: _l("The benefit was already granted on another application of this registration."),
 }
+# The agency's decision of a P08 application, when the benefit is the registration's already.
+HELD_ALREADY = _l("The benefit is already claimed or granted with this person's registration: it is not granted twice.")
+# Payment states in which nothing has been stopped yet: an ending that leaves none of the period stops these.
+_NOT_STOPPED = [s.value for s in PaymentStatus if s is not PaymentStatus.STOPPED]
 
 
 def unmet_words(claim: rules.Claim) -> list[str]:
@@ -172,6 +186,8 @@ class ClaimView:
     summary: str
     reason: str  # why it was not granted
     application_number: str | None  # the approved P08 application that carries the grant
+    # Why the grant pays less than was granted, when the registration's ending cut it short or stopped it.
+    stopped: str = ""
 
     @property
     def provisional(self) -> bool:
@@ -193,18 +209,27 @@ _TAGS = {
 async def view_of(session: AsyncSession, registration_id: int) -> ClaimView | None:
     found = (
         await session.execute(
-            select(UiBenefitClaim, PolicyApplication.number)
+            select(UiBenefitClaim, PolicyApplication.number, Grant.period_to, Grant.payment_status)
             .outerjoin(PolicyApplication, PolicyApplication.id == UiBenefitClaim.application_id)
+            .outerjoin(Grant, Grant.application_id == UiBenefitClaim.application_id)
             .where(UiBenefitClaim.registration_id == registration_id)
         )
     ).first()
     if found is None:
         return None
-    claim, number = found
+    claim, number, paid_to, payment = found
+    stopped = ""
+    if payment == PaymentStatus.STOPPED.value:
+        stopped = _("Stopped: nothing more is paid.")
+    elif paid_to is not None and paid_to < claim.period_to:
+        stopped = _(
+            "Stopped when the registration ended: paid until %(date)s (Unemployment Insurance Regulations, "
+            "article 15).", date=format_date(paid_to),
+        )  # fmt: skip
     return ClaimView(
         claim, str(STATUS_LABELS[claim.status]),
         summary(claim.monthly_amount, claim.months, claim.period_from, claim.period_to),
-        str(REJECTION_REASONS.get(claim.rejection_reason or "", "")), number,
+        str(REJECTION_REASONS.get(claim.rejection_reason or "", "")), number, stopped,
     )  # fmt: skip
 
 
@@ -230,6 +255,9 @@ async def decide_with(session: AsyncSession, scope: Scope, registration: Registr
         reason = NOT_ELIGIBLE
     elif (await credit.listed_until(session, registration.person_id, local_today()))[0]:
         reason = CREDIT_LISTED  # §5.3: no new support while listed
+    elif await session.scalar(select(_granted(registration.id))):
+        # Only an application made through the generic form before the claim shut it out can be granted here.
+        reason = ALREADY_GRANTED
     figures: dict[str, Any] = {}
     if reason is None:
         assert worked_out.end is not None
@@ -299,3 +327,194 @@ async def _grant(
     )  # fmt: skip
     await session.flush()
     return application
+
+
+# ---- one benefit per registration -------------------------------------------------------------------------
+
+
+def _granted(registration_id: int, *, besides: int | None = None) -> ColumnElement[bool]:
+    """A P08 grant of the registration exists (other than that of application `besides`)."""
+    query = (
+        select(Grant.id)
+        .join(PolicyApplication, PolicyApplication.id == Grant.application_id)
+        .where(PolicyApplication.registration_id == registration_id, Grant.policy_code == POLICY_CODE)
+    )
+    if besides is not None:
+        query = query.where(Grant.application_id != besides)
+    return query.exists()
+
+
+def _claimed_with(registration_id: int) -> ColumnElement[bool]:
+    """The benefit was claimed with the registration (waiting for its decision, or granted with it). A claim is
+    written with its registration, in the same transaction, and `claimed` only ever becomes `granted` or
+    `rejected`: so this holds from the first moment anyone can apply through the generic form, or never, and
+    stops holding only when the claim is rejected, which grants nothing."""
+    return (
+        select(UiBenefitClaim.id)
+        .where(UiBenefitClaim.registration_id == registration_id,
+               UiBenefitClaim.status.in_([UiClaimStatus.CLAIMED, UiClaimStatus.GRANTED]))
+        .exists()
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Held:
+    """The registration's benefit is already claimed with it or granted: the generic form sends people here."""
+
+    registration_number: str
+    application_number: str | None  # the approved P08 application that carries the grant, once granted
+
+    @property
+    def words(self) -> object:
+        """Why the generic form takes no application, and where the benefit is."""
+        return _l(
+            "You claimed unemployment insurance benefit with your registration %(number)s: it is decided with "
+            "it. See it on your registration's page.", number=self.registration_number,
+        )  # fmt: skip
+
+
+async def held(session: AsyncSession, registration: Registration, *, besides: int | None = None) -> Held | None:
+    """What already holds the registration's one benefit, if anything: the claim made with it (claimed or
+    granted) or a P08 grant (other than that of application `besides`)."""
+    if not await session.scalar(select(_claimed_with(registration.id) | _granted(registration.id, besides=besides))):
+        return None
+    number = await session.scalar(
+        select(PolicyApplication.number)
+        .join(Grant, Grant.application_id == PolicyApplication.id)
+        .where(PolicyApplication.registration_id == registration.id, Grant.policy_code == POLICY_CODE)
+        .order_by(PolicyApplication.id)
+        .limit(1)
+    )
+    return Held(registration.number, number)
+
+
+async def grant_once(session: AsyncSession, grant: Grant, registration_id: int) -> bool:
+    """Write a P08 grant approved through the generic form unless the registration's benefit is held already:
+    checked and written in one statement (INSERT … SELECT … WHERE NOT EXISTS). No other grant can be written
+    for the registration in between: its claim, when `claimed`, shut the generic form out from the start (see
+    `_claimed_with`), and two of its P08 applications are never awaiting a decision at once (the partial unique
+    index uq_policy_applications_open), so the one decided later reads the earlier one's grant."""
+    table = cast(sa.Table, Grant.__table__)  # a declarative class's __table__ is typed as any FromClause
+    values = {
+        "application_id": grant.application_id, "person_id": grant.person_id, "policy_code": POLICY_CODE,
+        "county_code": grant.county_code, "amount": grant.amount, "period_from": grant.period_from,
+        "period_to": grant.period_to, "granted_on": grant.granted_on, "created_at": utcnow(),
+    }  # fmt: skip
+    row = select(*(sa.literal(value, table.c[name].type) for name, value in values.items())).where(
+        ~_claimed_with(registration_id), ~_granted(registration_id, besides=grant.application_id)
+    )
+    written = await session.scalar(sa.insert(table).from_select(list(values), row).returning(table.c.id))
+    return written is not None
+
+
+# ---- stopped when the registration ends -------------------------------------------------------------------
+
+
+def last_day(end_date: date) -> date:
+    """The benefit's last day when the registration ends on `end_date`: the day before. The end date is the day
+    the new situation began (the first day of work, of the pension, of service …), when the person was no longer
+    unemployed; a period counts both its days, as rules.ui_benefit.period_end does."""
+    return end_date - timedelta(days=1)
+
+
+def _p08_of(registration_id: int) -> ColumnElement[bool]:
+    return (Grant.policy_code == POLICY_CODE) & Grant.application_id.in_(
+        select(PolicyApplication.id).where(PolicyApplication.registration_id == registration_id)
+    )
+
+
+async def _draft_entries_to(session: AsyncSession, grant_ids: list[int], period_to: date) -> None:
+    """A notice not yet published shows the period as the grant now has it; a published one stays as published
+    (payment reads the grant)."""
+    await session.execute(
+        update(NoticeEntry)
+        .where(NoticeEntry.grant_id.in_(grant_ids),
+               NoticeEntry.notice_id.in_(select(Notice.id).where(Notice.status == NoticeStatus.DRAFT)))
+        .values(period_to=period_to)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+
+
+async def stop_with_ending(
+    session: AsyncSession, scope: Scope, registration: Registration, end_date: date
+) -> list[dict[str, Any]]:
+    """Stop the registration's benefit as it ends (失业保险条例 第十五条: on re-employment, military service,
+    emigration, a pension, imprisonment …; and every ending takes away the registration that 第十四条 requires):
+    a P08 grant running past `last_day(end_date)` ends that day, and one that would only have begun after it is
+    stopped. Each change is one conditional UPDATE; the ending itself already holds the registration's version,
+    so nothing else ends it at the same time. Returns what was changed, [before, after], for a reversal."""
+    last = last_day(end_date)
+    before = {
+        grant_id: (period_to, payment)
+        for grant_id, period_to, payment in (
+            await session.execute(
+                select(Grant.id, Grant.period_to, Grant.payment_status)
+                .where(_p08_of(registration.id), Grant.period_to > last)
+            )
+        ).all()
+    }  # fmt: skip
+    if not before:
+        return []
+    shortened = list(
+        await session.scalars(
+            update(Grant)
+            .where(Grant.id.in_(list(before)), Grant.period_from <= last, Grant.period_to > last)
+            .values(period_to=last)
+            .returning(Grant.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    stopped = list(
+        await session.scalars(
+            update(Grant)
+            .where(Grant.id.in_(list(before)), Grant.period_from > last, Grant.payment_status.in_(_NOT_STOPPED))
+            .values(payment_status=PaymentStatus.STOPPED.value)
+            .returning(Grant.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if shortened:
+        await _draft_entries_to(session, shortened, last)
+    changes = [
+        *({"grant": g, "period_to": [before[g][0].isoformat(), last.isoformat()]} for g in sorted(shortened)),
+        *({"grant": g, "payment_status": [before[g][1], PaymentStatus.STOPPED.value]} for g in sorted(stopped)),
+    ]
+    if changes:
+        await audit.record(session, scope.actor, "ui_benefit.stop", "registration", registration.number,
+                           {"end_date": end_date.isoformat(), "grants": changes})  # fmt: skip
+    return changes
+
+
+async def restore_with_reversal(
+    session: AsyncSession, scope: Scope, registration: Registration, changes: list[dict[str, Any]]
+) -> None:
+    """Undo what a mistaken ending did to the benefit (`changes` as `stop_with_ending` returned them): each grant
+    gets its period or payment state back, by a conditional UPDATE that only moves it if it is still as the ending
+    left it."""
+    restored: list[dict[str, Any]] = []
+    for change in changes:
+        values: dict[str, Any]
+        if "period_to" in change:
+            was, cut = (date.fromisoformat(day) for day in change["period_to"])
+            condition, values = Grant.period_to == cut, {"period_to": was}
+        elif "payment_status" in change:
+            was_status, stopped = change["payment_status"]
+            condition, values = Grant.payment_status == stopped, {"payment_status": was_status}
+        else:  # pragma: no cover - written by stop_with_ending only
+            continue
+        moved = await session.scalar(
+            update(Grant)
+            .where(Grant.id == change["grant"], _p08_of(registration.id), condition)
+            .values(**values)
+            .returning(Grant.id)
+            .execution_options(synchronize_session=False)
+        )
+        if moved is None:  # changed since (a credit decision, a later ending …): left as it is now
+            continue
+        if "period_to" in change:
+            await _draft_entries_to(session, [moved], values["period_to"])
+        # [before, after] of this change: the ending's, the other way round.
+        restored.append({key: value[::-1] if key != "grant" else value for key, value in change.items()})
+    if restored:
+        await audit.record(session, scope.actor, "ui_benefit.restore", "registration", registration.number,
+                           {"grants": restored})  # fmt: skip

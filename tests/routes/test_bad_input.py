@@ -858,3 +858,319 @@ async def test_the_ledger_its_exports_and_record_tables_answer_bad_input_without
     await walk.query("/staff/ledger/export", ["file", *filters[:-3]])
     await walk.path("/staff/ledger/{number}/record-table", {"number": registration.number})
     assert problems == [], "\n".join(problems)
+
+
+# ---- issue 10: vacancies, training, loans and entrepreneurship, certification --------------------------------------
+
+
+async def _xiashan_resident(client, services, db, phone: str, **changes: object):
+    """A resident of 霞山 who signed up and was registered over HTTP (wanting training), with `changes` made to
+    the registration; the registration."""
+    from tests.staffing import registered_over_http
+
+    number = await registered_over_http(client, services, db, phone)
+    if changes:
+        await db.execute(update(Registration).where(Registration.number == number).values(**changes))
+        await db.commit()
+    return await db.scalar(select(Registration).where(Registration.number == number))
+
+
+async def _scope_of(db, username: str):
+    from portal.services.staff import scope_of
+
+    return scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == username)))
+
+
+async def test_vacancy_forms_lists_and_the_csv_import_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from datetime import date, timedelta
+
+    from portal.models import Recommendation, Vacancy
+    from portal.services import vacancies
+
+    problems: list[str] = []
+    person = await _xiashan_resident(client, services, db, "13700000071", occupation_intention="电商客服")
+    clerk = await _scope_of(db, "xiashan.clerk")
+    closing = (date.today() + timedelta(days=30)).isoformat()
+    good = {"employer": "霞山某电商公司", "post": "电商客服", "pay_min": "3500", "pay_max": "4500",
+            "requirements": "会打字", "skills": "电商", "closing_on": closing}  # fmt: skip
+    vacancy = await vacancies.create(db, clerk, vacancies.VacancyForm(**good))
+    made = await vacancies.recommend(db, services.sms, clerk, vacancy.id, person.number)
+    await db.commit()
+    recommendation = made.recommendation.id
+
+    walk = await _walker(client, "/account/vacancies", problems)
+    await walk.query("/account/vacancies", ["page_number", "done"])
+    for headers in (None, HTMX):
+        await walk.form(f"/account/vacancies/{recommendation}/interest", {"interest": "interested"}, headers=headers)
+    await walk.path("/account/vacancies/{id}/interest", {"id": str(recommendation)}, "POST", {"interest": "no"})
+
+    async with _staff_client(app, "127.0.0.2") as staff_client:
+        await sign_in_staff(staff_client, "xiashan_clerk")
+        staff = await _walker(staff_client, "/staff/vacancies", problems)
+        await staff.query("/staff/vacancies", ["show", "page_number", "imported"])
+        await staff.query(f"/staff/vacancies/{vacancy.id}", ["page_number", "done"])
+        await staff.query("/staff/follow-ups", ["show", "page_number", "vacancy", "done"])
+        await staff.form("/staff/vacancies", good)
+
+        async def as_made() -> None:
+            await db.execute(update(Vacancy).where(Vacancy.id == vacancy.id).values(version=1, status="open"))
+            await db.execute(update(Recommendation).values(result="awaiting", result_on=None, result_note=""))
+            await db.commit()
+
+        await staff.form(f"/staff/vacancies/{vacancy.id}/edit", {**good, "version": "1"}, as_made)
+        await staff.form(f"/staff/vacancies/{vacancy.id}/close", {}, as_made)
+        for headers in (None, HTMX):
+            await staff.form(
+                f"/staff/vacancies/{vacancy.id}/recommend",
+                {"number": person.number, "page_number": "1"},
+                headers=headers,
+            )
+            await staff.form(
+                f"/staff/recommendations/{recommendation}/follow-up",
+                {"result": "interviewed", "note": "已面试", "show": "due", "page_number": "1"}, as_made, headers,
+            )  # fmt: skip
+        await staff.form("/staff/vacancies/import", {"file": "employer,post"})
+        for template, good_path, method in (
+            ("/staff/vacancies/{id}", {"id": str(vacancy.id)}, "GET"),
+            ("/staff/vacancies/{id}/edit", {"id": str(vacancy.id)}, "GET"),
+            ("/staff/vacancies/{id}/edit", {"id": str(vacancy.id)}, "POST"),
+            ("/staff/vacancies/{id}/close", {"id": str(vacancy.id)}, "POST"),
+            ("/staff/vacancies/{id}/recommend", {"id": str(vacancy.id)}, "POST"),
+            ("/staff/recommendations/{id}/follow-up", {"id": str(recommendation)}, "POST"),
+        ):
+            await staff.path(template, good_path, method, {"number": person.number, "result": "hired"})
+        # The file itself: bytes that are not UTF-8, NUL, a line too long, a file over the limit.
+        header = ",".join(vacancies.CSV_COLUMNS).encode()
+        for label, content in (
+            ("raw_bytes", header + b"\n" + RAW_BYTES), ("nul", header + b"\n\x00,\x00"),
+            ("long_line", header + b"\n" + "字".encode() * 300_000), ("empty", b""),
+            ("over_the_limit", b"x" * (vacancies.IMPORT_MAX_BYTES + 1)), ("no_header", b"a,b\n1,2"),
+        ):  # fmt: skip
+            response = await staff_client.post(
+                "/staff/vacancies/import", data={"_csrf_token": staff.token},
+                files={"file": ("vacancies.csv", content, "text/csv")},
+            )  # fmt: skip
+            if response.status_code >= 500:
+                problems.append(f"{response.status_code} POST /staff/vacancies/import file={label}")
+    assert problems == [], "\n".join(problems)
+
+
+async def test_training_forms_and_lists_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from datetime import date, timedelta
+
+    from portal.models import TrainingEnrolment, TrainingProgramme
+    from portal.services import training
+
+    problems: list[str] = []
+    await _xiashan_resident(client, services, db, "13700000072")
+    clerk = await _scope_of(db, "xiashan.clerk")
+    today = date.today()
+    good = {"provider": "霞山某培训学校", "course": "网店运营", "details": "周一至周五上午",
+            "starts_on": (today + timedelta(days=14)).isoformat(), "ends_on": (today + timedelta(days=44)).isoformat(),
+            "enrol_by": (today + timedelta(days=10)).isoformat(), "seats": "20", "subsidy_policy": "P06"}  # fmt: skip
+    programme = await training.create(db, clerk, training.ProgrammeForm(**good))
+    await db.commit()
+
+    async def not_enrolled() -> None:
+        await db.execute(delete(TrainingEnrolment))
+        await db.execute(update(TrainingProgramme).values(seats_taken=0, version=1))
+        await db.commit()
+
+    walk = await _walker(client, "/account/training", problems)
+    await walk.query("/account/training", ["page_number", "done"])
+    await walk.form(f"/account/training/{programme.id}/enrol", {}, not_enrolled)
+    await walk.path("/account/training/{id}/enrol", {"id": str(programme.id)}, "POST")
+    await post_form(client, f"/account/training/{programme.id}/enrol", {}, page="/account/training")
+    enrolment = await db.scalar(select(TrainingEnrolment.id))
+
+    async def as_made() -> None:
+        await db.execute(update(TrainingProgramme).values(version=1))
+        await db.execute(
+            update(TrainingEnrolment).values(
+                status="enrolled", certificate=False, completion_recorded_at=None, completion_recorded_by=None
+            )
+        )
+        await db.commit()  # fmt: skip
+
+    async with _staff_client(app, "127.0.0.2") as staff_client:
+        await sign_in_staff(staff_client, "xiashan_clerk")
+        staff = await _walker(staff_client, "/staff/training", problems)
+        await staff.query("/staff/training", ["page_number"])
+        await staff.query(f"/staff/training/{programme.id}", ["page_number", "done", "told"])
+        await staff.form("/staff/training/new", good)
+        await staff.form(f"/staff/training/{programme.id}/edit", {**good, "version": "1"}, as_made)
+        await staff.form(f"/staff/training/{programme.id}/tell", {})
+        await staff.form(f"/staff/training/{programme.id}/enrolments/{enrolment}", {"outcome": "certificate"},
+                         as_made)  # fmt: skip
+        for template, good_path, method in (
+            ("/staff/training/{id}", {"id": str(programme.id)}, "GET"),
+            ("/staff/training/{id}/edit", {"id": str(programme.id)}, "GET"),
+            ("/staff/training/{id}/edit", {"id": str(programme.id)}, "POST"),
+            ("/staff/training/{id}/tell", {"id": str(programme.id)}, "POST"),
+            ("/staff/training/{id}/enrolments/{enrolment}", {"id": str(programme.id), "enrolment": str(enrolment)},
+             "POST"),
+        ):  # fmt: skip
+            await staff.path(template, good_path, method, {"outcome": "certificate", "version": "1"})
+    assert problems == [], "\n".join(problems)
+
+
+async def test_loan_and_entrepreneurship_forms_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from datetime import date
+
+    from portal.models import LoanApplication
+
+    problems: list[str] = []
+    person = await _xiashan_resident(client, services, db, "13700000073", wants_business=True)
+    good = {"business_name": "小敏湛江特产网店", "business_type": "online_shop", "amount": "100000",
+            "purpose": "进货和网店装修", "term_months": "24", "business_registered": "yes",
+            "business_registered_on": "2026-10-01"}  # fmt: skip
+
+    async def no_application() -> None:
+        await db.execute(delete(LoanApplication))
+        await db.commit()
+
+    walk = await _walker(client, "/account/loans", problems)
+    await walk.form("/account/loans", good, no_application)
+    applied = await post_form(client, "/account/loans", good, page="/account/loans")
+    number = applied.headers["location"].split("/")[-1].split("?")[0]
+    await walk.query(f"/account/loans/{number}", ["done"])
+    await walk.path("/account/loans/{number}", {"number": number})
+
+    def at(status: str):
+        async def put_back() -> None:
+            await db.execute(
+                update(LoanApplication).values(
+                    status=status, lender=None, amount_approved=None, approved_on=None, disbursed_on=None, reason=""
+                )
+            )
+            await db.commit()  # fmt: skip
+
+        return put_back
+
+    today = date.today().isoformat()
+    async with _staff_client(app, "127.0.0.2") as staff_client:
+        await sign_in_staff(staff_client, "xiashan_clerk")
+        staff = await _walker(staff_client, "/staff/loans", problems)
+        await staff.query("/staff/loans", ["show", "page_number"])
+        await staff.query(f"/staff/loans/{number}", ["done"])
+        await staff.query("/staff/entrepreneurs", ["page_number", "done", "service"])
+        step = f"/staff/loans/{number}/step"
+        await staff.form(step, {"seen_status": "submitted", "action": "refuse", "reason": "不符合条件", "note": "x"},
+                         at("submitted"))  # fmt: skip
+        await staff.form(step, {"seen_status": "checked", "action": "send", "lender": "湛江某银行", "note": "x"},
+                         at("checked"))  # fmt: skip
+        await staff.form(step, {"seen_status": "sent", "action": "approve", "amount": "80000", "day": today},
+                         at("sent"))  # fmt: skip
+        await staff.form(step, {"seen_status": "approved", "action": "disburse", "day": today}, at("approved"))
+        await staff.form(f"/staff/entrepreneurs/{person.number}",
+                         {"service": "opening", "channel": "phone", "result": "reached", "note": "讲解开业流程",
+                          "page_number": "1"})  # fmt: skip
+        await staff.path("/staff/loans/{number}", {"number": number})
+        await staff.path("/staff/loans/{number}/step", {"number": number}, "POST",
+                         {"seen_status": "submitted", "action": "check"})  # fmt: skip
+        await staff.path("/staff/entrepreneurs/{number}", {"number": person.number}, "POST",
+                         {"service": "opening", "channel": "phone", "result": "reached"})  # fmt: skip
+    assert problems == [], "\n".join(problems)
+
+
+async def test_certification_and_category_forms_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from datetime import date, timedelta
+
+    from portal.models import Certification, DifficultyCategory
+    from portal.services import certifications
+
+    problems: list[str] = []
+    await _xiashan_resident(client, services, db, "13700000074")
+    good = {"category": "disabled", "evidence": "proof", "evidence_text": "残疾人证号 44080319900101",
+            "commitment_name": ""}  # fmt: skip
+
+    async def no_application() -> None:
+        await db.execute(delete(Certification))
+        await db.commit()
+
+    walk = await _walker(client, "/account/certification", problems)
+    await walk.query("/account/certification", ["done"])
+    await walk.form("/account/certification", good, no_application)
+    await walk.form("/account/certification", {**good, "evidence": "commitment", "evidence_text": "",
+                                               "commitment_name": "张三"}, no_application)  # fmt: skip
+    await no_application()
+    applied = await post_form(client, "/account/certification", good, page="/account/certification")
+    assert applied.status_code == 303
+    number = await db.scalar(select(Certification.number))
+
+    def at(status: str, version: int):
+        async def put_back() -> None:
+            await db.execute(update(Certification).values(
+                status=status, version=version, reasons="" if status == "submitted" else "证件不符",
+                decided_at=None if status == "submitted" else Certification.accepted_at,
+                recheck_reason="", recheck_requested_at=None, certified_on=None, review_on=None,
+            ))  # fmt: skip
+            await db.commit()
+
+        return put_back
+
+    async with _staff_client(app, "127.0.0.2") as staff_client:
+        await sign_in_staff(staff_client, "xiashan_reviewer")
+        staff = await _walker(staff_client, "/staff/certifications", problems)
+        await staff.query("/staff/certifications", ["page_number"])
+        await staff.query(f"/staff/certifications/{number}", ["done"])
+        await staff.form(f"/staff/certifications/{number}", {"outcome": "refuse", "reasons": "证件不符",
+                                                            "version": "1"}, at("submitted", 1))  # fmt: skip
+        await staff.path("/staff/certifications/{number}", {"number": number})
+        await staff.path("/staff/certifications/{number}", {"number": number}, "POST",
+                         {"outcome": "refuse", "reasons": "x", "version": "1"})  # fmt: skip
+    await at("submitted", 1)()
+    await certifications.decide(db, services.sms, await _scope_of(db, "xiashan.reviewer"), number, version=1,
+                                outcome="refuse", reasons="证件不符")  # fmt: skip
+    await db.commit()
+    refused_version = await db.scalar(select(Certification.version))
+    refused = at("refused", refused_version)
+    await db.execute(update(Certification).values(recheck_until=date.today() + timedelta(days=30)))
+    await db.commit()
+    await walk.form(f"/account/certification/{number}/recheck", {"reason": "已补办新证"}, refused)
+    await walk.path("/account/certification/{number}/recheck", {"number": number}, "POST", {"reason": "x"})
+
+    async def as_loaded() -> None:
+        await db.execute(delete(DifficultyCategory).where(DifficultyCategory.code == "flood_victims"))
+        await db.commit()
+
+    async with _staff_client(app, "127.0.0.3") as admin:
+        await sign_in_staff(admin, "city_admin")
+        admin_walk = await _walker(admin, "/staff/difficulty-categories", problems)
+        await admin_walk.query("/staff/difficulty-categories", ["done"])
+        await admin_walk.form(
+            "/staff/difficulty-categories/disabled",
+            {"name_zh": "持有残疾人证的残疾人员", "name_en": "Disabled people", "active": "yes"},
+        )
+        await admin_walk.form("/staff/difficulty-categories",
+                              {"code": "flood_victims", "name_zh": "受灾人员", "name_en": "Flood victims"},
+                              as_loaded)  # fmt: skip
+        await admin_walk.path("/staff/difficulty-categories/{code}", {"code": "disabled"}, "POST",
+                              {"name_zh": "残疾人员", "name_en": "Disabled"})  # fmt: skip
+    assert problems == [], "\n".join(problems)
+
+
+async def test_a_category_name_over_its_limit_is_an_error_whose_summary_link_finds_that_categorys_field(
+    client, named_staff
+) -> None:
+    await sign_in_staff(client, "city_admin")
+    typed = "残疾" * 101  # 202 characters; the limit is 200
+    response = await post_form(client, "/staff/difficulty-categories/disabled",
+                               {"name_zh": typed, "name_en": "Disabled people", "active": "yes"},
+                               page="/staff/difficulty-categories")  # fmt: skip
+    assert response.status_code == 200
+    assert 'href="#name_zh-disabled"' in response.text
+    assert 'id="name_zh-disabled-error"' in response.text
+    assert f'value="{typed}"' in response.text
+    added = await post_form(client, "/staff/difficulty-categories", {"code": "flood", "name_zh": "", "name_en": "x"},
+                            page="/staff/difficulty-categories")  # fmt: skip
+    assert 'href="#new-name_zh"' in added.text
+    assert 'id="new-name_zh"' in added.text

@@ -7,12 +7,22 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from portal.models import Registration, UiBenefitClaim, UiClaimStatus, Verification, VerificationOutcome
+from portal.clock import LOCAL_TZ, local_today
+from portal.models import (
+    Grant,
+    PolicyApplication,
+    Registration,
+    UiBenefitClaim,
+    UiClaimStatus,
+    Verification,
+    VerificationOutcome,
+)
 from portal.models import VerificationSource as Source
 from tests.conftest import post_form
 from tests.residents import ZHANG_SAN, fill_in, sign_up
@@ -163,3 +173,71 @@ async def test_an_answer_that_is_neither_yes_nor_no_shows_the_check_page_again_w
     assert 'class="error-summary' in sent.text
     assert 'href="#ui_benefit"' in sent.text
     assert await db.scalar(select(Registration)) is None
+
+
+def _field(page: str, name: str) -> str:
+    return page.split(f'name="{name}" value="', 1)[1].split('"', 1)[0]
+
+
+def _zh(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+async def _register(staff, db, number: str, *, made_days_ago: int = 0) -> None:
+    """The 赤坎 reviewer registers the application (made `made_days_ago` days ago), granting the benefit."""
+    made = datetime.combine(local_today() - timedelta(days=made_days_ago), time(9), tzinfo=LOCAL_TZ)
+    registration = await db.scalar(select(Registration).where(Registration.number == number))
+    await db.execute(update(Registration).where(Registration.id == registration.id).values(accepted_at=made))
+    db.add(Verification(registration_id=registration.id, source=Source.FIELD_INVESTIGATION,
+                        outcome=VerificationOutcome.MATCH, detail={}))  # fmt: skip
+    await db.commit()
+    await sign_in_staff(staff, "chikan_reviewer")
+    case = await staff.get(f"/staff/cases/{number}")
+    decided = await post_form(staff, f"/staff/cases/{number}/decide",
+                              {"version": _field(case.text, "version"), "seen_event": _field(case.text, "seen_event"),
+                               "outcome": "register"}, page=f"/staff/cases/{number}")  # fmt: skip
+    assert decided.status_code == 303, decided.text
+
+
+async def test_the_policy_form_takes_no_second_benefit_and_points_to_the_one_claimed(
+    client, staff, services, db
+) -> None:
+    number = await _apply(client, services, "13300000209", ui_benefit="yes")
+    # Waiting with the registration: the form's answer says where the benefit is, and takes nothing.
+    sent = await post_form(client, "/policies/P08/apply", {"missing_papers": "none"}, page="/policies/P08/apply")
+    assert sent.status_code == 200  # a refusal, answered like the policy's other ones
+    notice = sent.text.split('id="eligibility"', 1)[1].split("</div>", 1)[0]
+    assert number in notice
+    assert await db.scalar(select(func.count()).select_from(PolicyApplication)) == 0
+
+    await _register(staff, db, number)
+    carrying = await db.scalar(select(PolicyApplication.number))
+    page = await client.get("/policies/P08/apply")
+    assert page.status_code == 200
+    assert f'href="/account/policy-applications/{carrying}"' in page.text
+    assert 'id="apply-form"' not in page.text
+    sent = await post_form(client, "/policies/P08/apply", {"missing_papers": "none"}, page="/policies/P08/apply")
+    assert (sent.status_code, sent.headers["location"]) == (303, f"/account/policy-applications/{carrying}")
+    assert await db.scalar(select(func.count()).select_from(Grant)) == 1
+
+
+async def test_once_the_registration_ends_the_person_sees_the_benefit_paid_until_the_day_before(
+    client, staff, services, db
+) -> None:
+    number = await _apply(client, services, "13300000210", ui_benefit="yes")
+    await _register(staff, db, number, made_days_ago=40)
+    hired = local_today() - timedelta(days=10)
+    case = await staff.get(f"/staff/cases/{number}")
+    ended = await post_form(staff, f"/staff/cases/{number}/end",
+                            {"version": _field(case.text, "version"), "seen_event": _field(case.text, "seen_event"),
+                             "end_reason": "1", "end_date": hired.isoformat(), "end_note": "hired by 湛江港"},
+                            page=f"/staff/cases/{number}")  # fmt: skip
+    assert ended.status_code == 303, ended.text
+
+    paid_until = _zh(hired - timedelta(days=1))
+    mine = await client.get(f"/account/applications/{number}")
+    section = mine.text.split('id="ui-benefit-title"', 1)[1].split("</section>", 1)[0]
+    assert paid_until in section
+    granted = re.search(r'href="(/account/policy-applications/ZP\d+)"', section).group(1)
+    assert paid_until in (await client.get(granted)).text  # the grant's own page: until the day before
+    assert paid_until in (await staff.get(f"/staff/cases/{number}")).text

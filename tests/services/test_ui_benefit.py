@@ -31,11 +31,11 @@ from portal.models import (
     VerificationSource,
 )
 from portal.rules.ui_benefit import period_end
-from portal.services import case_view, decisions, policies, ui_benefit
+from portal.services import case_view, decisions, policies, policy_applications, ui_benefit
 from portal.services import registration as reg
 from portal.services.answers import of as answers_of
 from portal.services.cases import Lock
-from portal.services.errors import Conflict
+from portal.services.errors import Conflict, InputError
 from tests.conftest import make_id
 from tests.residents import ZHANG_SAN
 from tests.staffing import STEPS, make_case
@@ -319,6 +319,200 @@ async def test_two_reviewers_deciding_at_once_leave_one_decision_and_at_most_one
     claim = await _claim(db, registration.id)
     assert claim.status in (UiClaimStatus.GRANTED, UiClaimStatus.REJECTED)
     assert await db.scalar(select(func.count()).select_from(Grant)) == (claim.status is UiClaimStatus.GRANTED)
+
+
+# ---- one benefit per registration: the generic policy form ---------------------------------------------------
+
+HAVE_IT_ALL = {"missing_papers": ["none"]}
+
+
+async def _apply_p08(db, services, account_id: int) -> policy_applications.Applied:
+    applied = await policy_applications.apply(
+        db, services.cipher, services.social_insurance, account_id, "P08", HAVE_IT_ALL, "zh_CN"
+    )
+    await db.commit()
+    return applied
+
+
+def _approval(start: date) -> policy_applications.Decision:
+    return policy_applications.Decision(outcome="approve", amount="1665.00", period_from=start.isoformat(),
+                                        period_to=period_end(start, 24).isoformat())  # fmt: skip
+
+
+async def _p08_grants(db) -> int:
+    return await db.scalar(select(func.count()).select_from(Grant).where(Grant.policy_code == "P08"))
+
+
+async def _generic_p08(db, registration: Registration) -> PolicyApplication:
+    """A P08 application made through the generic form before the form shut out a claimed benefit: written
+    directly, as the data of that time holds it."""
+    return await _generic_p08_numbered(db, registration, f"ZP{registration.id:014d}")
+
+
+async def _generic_p08_numbered(db, registration: Registration, number: str) -> PolicyApplication:
+    version_id = (await policies.get(db, "P08")).version_id
+    application = PolicyApplication(
+        number=number, policy_code="P08", policy_version_id=version_id,
+        registration_id=registration.id, account_id=registration.account_id, county_code=registration.county_code,
+        status=PolicyApplicationStatus.SUBMITTED, answers={}, deadline=local_today() + timedelta(days=10),
+    )  # fmt: skip
+    db.add(application)
+    await db.commit()
+    return application
+
+
+async def test_the_generic_form_takes_no_p08_application_while_the_claim_waits(db, services) -> None:
+    registration = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG))
+    with pytest.raises(InputError) as raised:
+        await _apply_p08(db, services, registration.account_id)
+    assert str(raised.value.errors["eligibility"]) == (
+        f"You claimed unemployment insurance benefit with your registration {registration.number}: it is decided "
+        "with it. See it on your registration's page."
+    )
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(PolicyApplication)) == 0
+
+
+async def test_the_generic_form_points_to_the_benefit_granted_with_the_registration(db, services, scopes) -> None:
+    registration = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG))
+    await decisions.decide(db, services.sms, scopes["reviewer"], registration.number, FIRST, outcome="register")
+    await db.commit()
+    claim = await _claim(db, registration.id)
+    carrying = await db.get(PolicyApplication, claim.application_id)
+    applied = await _apply_p08(db, services, registration.account_id)
+    assert (applied.number, applied.already) == (carrying.number, True)
+    page = await policy_applications.apply_page(
+        db, services.cipher, services.social_insurance, registration.account_id, "P08"
+    )
+    assert page.open_number == carrying.number  # the page shows the benefit held instead of the form
+    assert await db.scalar(select(func.count()).select_from(PolicyApplication)) == 1
+    assert await _p08_grants(db) == 1
+
+
+async def test_who_declined_applies_once_through_the_generic_form_and_is_granted_once(db, services, scopes) -> None:
+    registration = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG), claim=False)
+    await decisions.decide(db, services.sms, scopes["reviewer"], registration.number, FIRST, outcome="register")
+    await db.commit()
+    applied = await _apply_p08(db, services, registration.account_id)
+    assert not applied.already
+    await policy_applications.decide(db, services.sms, scopes["reviewer"], applied.number, 1,
+                                     _approval(local_today()))  # fmt: skip
+    await db.commit()
+    assert await _p08_grants(db) == 1
+    again = await _apply_p08(db, services, registration.account_id)
+    assert (again.number, again.already) == (applied.number, True)
+    assert await db.scalar(select(func.count()).select_from(PolicyApplication)) == 1
+
+
+async def test_applying_for_p08_at_once_through_the_generic_form_makes_one_application(db, services, scopes) -> None:
+    registration = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG), claim=False)
+    await decisions.decide(db, services.sms, scopes["reviewer"], registration.number, FIRST, outcome="register")
+    await db.commit()
+
+    async def apply_once() -> str:
+        async with services.sessionmaker() as session:
+            applied = await policy_applications.apply(
+                session, services.cipher, services.social_insurance, registration.account_id, "P08", HAVE_IT_ALL,
+                "zh_CN",
+            )  # fmt: skip
+            await session.commit()
+            return applied.number
+
+    numbers = await asyncio.gather(*(apply_once() for _ in range(3)))
+    assert len(set(numbers)) == 1
+    assert await db.scalar(select(func.count()).select_from(PolicyApplication)) == 1
+
+
+async def test_an_older_generic_p08_application_is_not_approved_beside_the_claim(db, services, scopes) -> None:
+    registration = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG))
+    registration_id, number = registration.id, registration.number
+    generic = (await _generic_p08(db, registration)).number
+    # While the claim waits, and once it is granted with the registration: refused both times.
+    for step in ("waiting", "granted"):
+        with pytest.raises(InputError) as raised:
+            await policy_applications.decide(db, services.sms, scopes["reviewer"], generic, 1,
+                                             _approval(local_today()))  # fmt: skip
+        assert raised.value.errors["outcome"] is ui_benefit.HELD_ALREADY, step
+        await db.rollback()
+        if step == "waiting":
+            await decisions.decide(db, services.sms, scopes["reviewer"], number, FIRST, outcome="register")
+            await db.commit()
+    assert (await _claim(db, registration_id)).status is UiClaimStatus.GRANTED
+    assert await _p08_grants(db) == 1
+
+
+async def test_a_claim_is_not_granted_beside_an_older_generic_grant(db, services, scopes) -> None:
+    registration = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG))
+    generic = await _generic_p08(db, registration)
+    # Approved before the form shut the claimed benefit out (the generic decision's own checks set aside).
+    await db.execute(update(PolicyApplication).where(PolicyApplication.id == generic.id).values(status="approved"))
+    db.add(Grant(application_id=generic.id, person_id=registration.person_id, policy_code="P08",
+                 county_code="440802", amount=Decimal("1665.00"), period_from=local_today(),
+                 period_to=period_end(local_today(), 24), granted_on=local_today()))  # fmt: skip
+    await db.commit()
+    await decisions.decide(db, services.sms, scopes["reviewer"], registration.number, FIRST, outcome="register")
+    await db.commit()
+    claim = await _claim(db, registration.id)
+    assert (claim.status, claim.rejection_reason) == (UiClaimStatus.REJECTED, ui_benefit.ALREADY_GRANTED)
+    assert await _p08_grants(db) == 1
+
+
+async def test_the_p08_grant_is_written_only_while_the_registrations_benefit_is_not_held(db, services, scopes) -> None:
+    # The statement itself, without the decision's friendlier check in front of it.
+    claimed = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG))
+    declined = await _submit(db, services, await _draft(db, services, id_number=HUANG_HAI, phone="13300000104"),
+                             claim=False)  # fmt: skip
+    grants = {}
+    for registration in (claimed, declined):
+        application = await _generic_p08(db, registration)
+        grants[registration.id] = [
+            Grant(application_id=application.id, person_id=registration.person_id, policy_code="P08",
+                  county_code="440802", amount=Decimal("1665.00"), period_from=local_today(),
+                  period_to=local_today(), granted_on=local_today())
+            for _ in range(2)
+        ]  # fmt: skip
+    assert not await ui_benefit.grant_once(db, grants[claimed.id][0], claimed.id)
+    assert await ui_benefit.grant_once(db, grants[declined.id][0], declined.id)
+    # A second P08 application of the same registration, once the first is decided, finds the first one's grant.
+    await db.execute(update(PolicyApplication).where(PolicyApplication.id == grants[declined.id][0].application_id)
+                     .values(status="approved"))  # fmt: skip
+    second = await _generic_p08_numbered(db, declined, "ZP99999999999999")
+    grants[declined.id][1].application_id = second.id
+    assert not await ui_benefit.grant_once(db, grants[declined.id][1], declined.id)
+    await db.commit()
+    assert await _p08_grants(db) == 1
+
+
+async def test_the_registration_decided_and_an_older_generic_p08_approved_at_once_grant_once(
+    db, services, scopes
+) -> None:
+    registration = await _submit(db, services, await _draft(db, services, id_number=LI_QIANG))
+    generic = await _generic_p08(db, registration)
+
+    async def register() -> str:
+        async with services.sessionmaker() as session:
+            await decisions.decide(session, services.sms, scopes["reviewer"], registration.number, FIRST,
+                                   outcome="register")  # fmt: skip
+            await session.commit()
+            return "registered"
+
+    async def approve() -> str:
+        async with services.sessionmaker() as session:
+            try:
+                await policy_applications.decide(session, services.sms, scopes["reviewer"], generic.number, 1,
+                                                 _approval(local_today()))  # fmt: skip
+                await session.commit()
+            except InputError:
+                return "refused"
+            return "approved"
+
+    if services.settings.database_url.startswith("sqlite"):  # one writer at a time
+        outcomes = [await approve(), await register()]
+    else:
+        outcomes = list(await asyncio.gather(approve(), register()))
+    assert outcomes == ["refused", "registered"]
+    assert await _p08_grants(db) == 1
+    assert (await _claim(db, registration.id)).status is UiClaimStatus.GRANTED
 
 
 # ---- shown to staff ----------------------------------------------------------------------------------------------
