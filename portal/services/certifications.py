@@ -65,7 +65,7 @@ STATUS_LABELS: dict[str, object] = {
     CertificationStatus.REFUSED: _l("Refused"),
     CertificationStatus.RECHECK: _l("Re-check asked for"),
     CertificationStatus.REFUSED_ON_RECHECK: _l("Refused on re-check"),
-    CertificationStatus.ENDED: _l("Ended"),
+    CertificationStatus.ENDED: _l("Certification ended"),
 }
 EVIDENCE_LABELS: dict[str, object] = {
     "proof": _l("I have the proof (a certificate, a card or a letter) and will show it to the agency"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.clock import local_date, local_today
@@ -317,9 +317,10 @@ async def _batches(
     after: tuple[date, int] | None = None
     while True:
         query = _records().where(*where)
-        if after is not None:
-            query = query.where(or_(ServiceRecord.day > after[0],
-                                    and_(ServiceRecord.day == after[0], ServiceRecord.id > after[1])))  # fmt: skip
+        if after is not None:  # a row-value comparison: the (day, id) index seeks straight to the next batch
+            query = query.where(
+                tuple_(ServiceRecord.day, ServiceRecord.id) > tuple_(literal(after[0]), literal(after[1]))
+            )
         async with sessionmaker() as session:
             rows = (await session.execute(query.order_by(ServiceRecord.day, ServiceRecord.id).limit(batch))).all()
         if not rows:
