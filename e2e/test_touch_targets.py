@@ -181,9 +181,19 @@ def test_the_county_pages_of_issue_10_have_targets_of_24_px_and_fit_a_phone(page
         ("/staff/follow-ups?show=done", "follow-ups done"), ("/staff/training", "training programmes"),
         ("/staff/training/new", "a new programme"), ("/staff/entrepreneurs", "people starting a business"),
         ("/staff/loans?show=all", "loan applications"), ("/staff/certifications", "certifications queue"),
+        ("/staff/worklist", "worklist"), ("/staff/plans", "my plans"), ("/staff/plans?show=county", "all plans"),
+        ("/staff/public-welfare-posts", "public-welfare posts"),
     ):  # fmt: skip
         page.goto(path)
         check(name)
+    page.goto("/staff/plans")
+    page.locator('main a[href^="/staff/plans/"]').first.click()
+    expect(page).to_have_url(re.compile(r"/staff/plans/\d+$"))
+    check("a plan with an overdue action")
+    page.goto("/staff/public-welfare-posts")
+    page.locator('main .card-title a[href^="/staff/public-welfare-posts/"]').first.click()
+    expect(page).to_have_url(re.compile(r"/staff/public-welfare-posts/\d+$"))
+    check("a public-welfare post and its placement")
     for listing, link, name in (
         ("/staff/vacancies", "/staff/vacancies/", "a vacancy and its matches"),
         ("/staff/training", "/staff/training/", "a training programme"),
@@ -244,7 +254,8 @@ def test_the_resident_pages_of_issue_10_have_targets_of_24_px_and_fit_a_phone(pa
         check(f"{who}'s account")
         for path, name in (
             ("/account/certification", "certification"), ("/account/vacancies", "vacancies"),
-            ("/account/training", "training"), ("/account/loans", "loans"),
+            ("/account/training", "training"), ("/account/loans", "loans"), ("/account/plan", "plan"),
+            ("/account/public-welfare-post", "public-welfare post"),
         ):  # fmt: skip
             page.goto(path)
             check(f"{who}'s {name}")

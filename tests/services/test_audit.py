@@ -460,3 +460,17 @@ async def test_searching_the_log_is_itself_audited(db) -> None:
         "chikan_clerk",
         "2026-11-23",
     )
+
+
+def test_every_action_the_services_audit_has_words_in_the_audit_search() -> None:
+    import re
+    from pathlib import Path
+
+    import portal.services
+
+    written: set[str] = set()
+    for source in Path(portal.services.__file__).parent.glob("*.py"):
+        for call in re.finditer(r"audit\.record(?:_apart)?\((.{0,400}?)\)", source.read_text(), re.S):
+            written |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', call.group(1)))
+    assert "ledger.export" in written  # the scan finds the calls
+    assert sorted(written - set(audit.ACTIONS)) == []
