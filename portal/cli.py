@@ -107,6 +107,7 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
                 session, cipher, social_insurance, make_gateway(settings.sms_gateway)
             )
             counts["demo_plans"] = await demo_data.load_demo_plans(session, make_gateway(settings.sms_gateway))
+            counts["demo_history"] = await demo_data.load_demo_history(session, cipher)
     return counts
 
 
@@ -144,6 +145,33 @@ async def _credit_export(settings: Settings, since: date, fmt: str) -> Any:
 
     async with _session(settings) as session:
         return await credit.export(session, Cipher(settings.data_key), audit.SYSTEM, since, fmt)
+
+
+async def _stats_month(settings: Settings, month: str, area: str) -> dict[str, Any]:
+    """The month's figures (point 1 of issue 11) as the pages show them; a month not taken yet is taken first."""
+    from portal.clock import local_today
+    from portal.models import StatMonth
+    from portal.services import statistics
+
+    async with _session(settings) as session:
+        first = statistics.parse_month(month, local_today())
+        month = f"{first:%Y-%m}"
+        taken = await session.get(StatMonth, month)
+        if taken is None:
+            await statistics.take_month(session, month)
+            taken = await session.get(StatMonth, month)
+        found = await statistics.month_figures(session, month, area or statistics.CITY)
+        assert taken is not None
+        return {"month": month, "area": found.area, "as_of": taken.as_of.isoformat(), "final": taken.final,
+                "rule": taken.rule, "figures": found.values}  # fmt: skip
+
+
+async def _stats_take(settings: Settings, month: str) -> dict[str, Any]:
+    from portal.services import statistics
+
+    async with _session(settings) as session:
+        taken = await statistics.take_month(session, month)
+    return {"month": taken.month, "final": taken.final, "taken": taken.again}
 
 
 async def _tracking_compare(settings: Settings, county: str | None) -> dict[str, int]:
@@ -232,6 +260,13 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     seal = audit_cmd.add_parser("seal", help="seal committed entries into the chain and write a checkpoint")
     seal.add_argument("--full", action="store_true", help="look for unsealed entries in the whole log, not the tail")
 
+    stats_cmd = sub.add_parser("stats", help="monthly statistics (§2.2)").add_subparsers(dest="stats_command",
+                                                                                        required=True)  # fmt: skip
+    stats_month = stats_cmd.add_parser("month", help="print a month's figures as one JSON object")
+    stats_month.add_argument("--month", required=True, help="YYYY-MM")
+    stats_month.add_argument("--area", default="", help="a service area's code (default: the whole city)")
+    stats_take = stats_cmd.add_parser("take", help="count a month's people and figures (final once it is over)")
+    stats_take.add_argument("--month", required=True, help="YYYY-MM")
     credit_cmd = sub.add_parser("credit", help="credit listings").add_subparsers(dest="credit_command", required=True)
     export = credit_cmd.add_parser(
         "export", help="write the listings made or ended since a day for the credit-information sharing platform "
@@ -288,6 +323,18 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         out.write_bytes(result.content)
         out.with_name(out.name + ".sha256").write_text(f"{result.sha256}  {out.name}\n")
         print(json.dumps({"file": str(out), "count": result.count, "sha256": result.sha256}))
+        return 0
+    if args.command == "stats":
+        from portal.services.errors import InputError
+
+        try:
+            if args.stats_command == "take":
+                print(json.dumps(asyncio.run(_stats_take(settings, args.month))))
+            else:
+                print(json.dumps(asyncio.run(_stats_month(settings, args.month, args.area[:16])), ensure_ascii=False))
+        except InputError as exc:
+            print(json.dumps({k: str(v) for k, v in exc.errors.items()}, ensure_ascii=False), file=sys.stderr)
+            return 2
         return 0
     if args.command == "jobs" and args.jobs_command == "tracking-compare":
         print(json.dumps(asyncio.run(_tracking_compare(settings, args.county))))

@@ -781,3 +781,110 @@ async def load_demo_plans(session: AsyncSession, sms: SmsGateway) -> int:
         await plans.add_review(session, clerk, plan.id, note="面谈：已报名电工培训，求职意愿强，需要简历指导（示例）",
                                today=today)  # fmt: skip
     return added
+
+
+HISTORY_SIZE = 160  # people registered across the counties over the past year, for the statistics and dashboard
+HISTORY_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁"
+HISTORY_GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "霞",
+)
+
+
+async def load_demo_history(session: AsyncSession, cipher: Cipher) -> int:
+    """A year of registrations across the counties, as the statistics, the dashboard and the consistency check
+    need them: registered over the past 13 months, some back in work or exited since (with the reasons' usual
+    mix), with a tracking contact most months; then each past month's statistics taken (final) and this month's
+    (provisional). Written straight to the tables (numbers ZJH…), as if it all happened then. Skipped once there."""
+    import random
+    from datetime import timedelta
+
+    from portal.clock import local_midnight, local_today
+    from portal.models import (
+        Education,
+        Registration,
+        RegistrationStatus,
+        ServiceArea,
+        ServiceChannel,
+        ServiceKind,
+        ServiceRecord,
+        ServiceResult,
+        UnemploymentCategory,
+    )
+    from portal.rules.policies import months_before
+    from portal.services import statistics
+
+    if await session.scalar(select(Registration.id).where(Registration.number.like("ZJH%")).limit(1)):
+        return 0
+    rng = random.Random(2021)  # noqa: S311 - made-up demo people, the same each time
+    today = local_today()
+    counties = list(await session.scalars(select(ServiceArea.code).order_by(ServiceArea.sort_order)))
+    weights = [6 if code in ("440802", "440803") else 2 for code in counties]  # the demo's two counties busiest
+    reasons = ["1"] * 9 + ["2"] * 4 + ["3"] * 2 + ["4", "6a", "8", "9", "9", "10"]
+    start = months_before(today.replace(day=1), 12)
+    span = (today - start).days
+    for n in range(HISTORY_SIZE):
+        county = rng.choices(counties, weights)[0]
+        sex = rng.choice("MF")
+        birth = date(rng.randint(1968, 2006), rng.randint(1, 12), rng.randint(1, 28))
+        region = county if county.isdigit() else "440800"
+        id_number = _demo_id(region, birth, n % 90 + 10, sex)
+        person = Person(id_hash=cipher.keyed_hash(id_number, "id"), id_cipher=cipher.encrypt(id_number.encode(), "id"),
+                        name=rng.choice(HISTORY_SURNAMES) + "".join(rng.sample(HISTORY_GIVEN, rng.choice((1, 2)))),
+                        sex=sex, birth_date=birth)  # fmt: skip
+        session.add(person)
+        await session.flush()
+        decided_on = start + timedelta(days=rng.randint(0, span))
+        decided_at = local_midnight(decided_on) + timedelta(hours=10)
+        ended_on = decided_on + timedelta(days=rng.randint(20, 300)) if rng.random() < 0.45 else None
+        ended = ended_on is not None and ended_on < today
+        reason = rng.choice(reasons) if ended else None
+        status = (RegistrationStatus.REGISTERED if not ended else
+                  RegistrationStatus.EMPLOYED if reason in ("1", "2", "3") else RegistrationStatus.EXITED)  # fmt: skip
+        registration = Registration(
+            number=f"ZJH{decided_on:%Y%m%d}{n:06d}", person_id=person.id, account_id=None, county_code=county,
+            status=status, pension_category="M60" if sex == "M" else "F55", phone=f"1390000{n:04d}",
+            ethnicity="汉族", education=rng.choice(list(Education)), hukou_local=rng.random() < 0.7,
+            residence_urban=rng.random() < 0.8,
+            unemployment_category=rng.choice([c for c in UnemploymentCategory if c.value != "other"]),
+            occupation_intention="", wants_training=rng.random() < 0.3, wants_business=rng.random() < 0.15,
+            insured_before=rng.choice(["yes", "no"]), answers={"last_employer": "湛江某企业（示例）"},
+            accepted_at=decided_at - timedelta(days=2), deadline=decided_on, decided_at=decided_at,
+            first_contact_due=decided_on + timedelta(days=7), end_reason=reason,
+            end_date=ended_on if ended else None, ended_at=local_midnight(ended_on) if ended and ended_on else None,
+            end_note="示例" if ended else "",
+        )  # fmt: skip
+        session.add(registration)
+        await session.flush()
+        # A tracking contact most months while registered (the ledger and the dashboard's coverage read them).
+        last = None
+        day = decided_on + timedelta(days=rng.randint(2, 9))
+        until = ended_on if ended and ended_on else today
+        while day < until:
+            if rng.random() < 0.85:
+                session.add(ServiceRecord(registration_id=registration.id, day=day, kind=ServiceKind.TRACKING,
+                                          channel=rng.choice([ServiceChannel.PHONE, ServiceChannel.DATA]),
+                                          result=ServiceResult.REACHED, note="定期联系（示例）"))  # fmt: skip
+                last = day
+            day += timedelta(days=rng.randint(25, 35))
+        registration.last_contact_on = last
+    await session.flush()
+    for back in range(12, -1, -1):
+        await statistics.take_month(session, f"{months_before(today.replace(day=1), back):%Y-%m}", today)
+    return HISTORY_SIZE

@@ -136,3 +136,19 @@ def test_jobs_tracking_compare_reports_what_it_did_and_compares_nobody_twice(env
     assert first.returncode == second.returncode == 0
     assert set(json.loads(first.stdout)) == {"checked", "recorded", "proposed"}
     assert json.loads(second.stdout)["recorded"] == 0
+
+
+def test_stats_month_prints_the_months_figures_and_refuses_a_month_to_come(env: dict[str, str]) -> None:
+    from portal.clock import local_today
+
+    month = f"{local_today():%Y-%m}"
+    printed = portal(env, "stats", "month", "--month", month, "--area", "440802")
+    assert printed.returncode == 0, printed.stderr
+    figures = json.loads(printed.stdout)
+    assert (figures["month"], figures["area"], figures["final"]) == (month, "440802", False)
+    assert figures["figures"]["registered"] == 0
+    assert set(figures["figures"]) >= {"registered", "urban", "inflow", "outflow", "certified", "in_post", "reason:9"}
+    assert portal(env, "stats", "take", "--month", month).returncode == 0
+    refused = portal(env, "stats", "month", "--month", "2999-01")
+    assert refused.returncode == 2
+    assert "month" in json.loads(refused.stderr)

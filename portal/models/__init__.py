@@ -67,6 +67,7 @@ from portal.models.service_requests import (
     ServiceRequest,
 )
 from portal.models.staff import StaffRole, StaffUser
+from portal.models.statistics import StatFigure, StatMonth, StatPerson
 from portal.models.training import EnrolmentStatus, TrainingEnrolment, TrainingNotice, TrainingProgramme
 from portal.models.ui_benefit import UiBenefitClaim, UiClaimStatus
 from portal.models.vacancies import FollowUpResult, Interest, Recommendation, Vacancy, VacancyStatus
@@ -161,6 +162,9 @@ __all__ = [
     "SmsCode",
     "StaffRole",
     "StaffUser",
+    "StatFigure",
+    "StatMonth",
+    "StatPerson",
     "StatusProposal",
     "TrackingComparison",
     "TrainingEnrolment",

@@ -466,6 +466,8 @@ ACTIONS: dict[str, object] = {
     "ui_benefit.stop": _l("Stopped an unemployment insurance benefit"),
     "ui_benefit.restore": _l("Restored an unemployment insurance benefit"),
     "worklist.view": _l("Opened the worklist"),
+    "statistics.take": _l("Counted a month's statistics"),
+    "statistics.people": _l("Opened the people behind a statistic"),
 }
 SYSTEM_ROLE = _l("The portal itself")
 PUBLIC_ROLE = _l("A member of the public")
@@ -497,6 +499,7 @@ TARGETS: dict[str, object] = {
     "loan_application": _l("Loan application"),
     "loan_applications": _l("Loan applications"),
     "worklist": _l("Worklist"),
+    "statistics": _l("Statistics"),
     "objection": _l("Objection"),
     "credit_case": _l("Credit case"),
     "credit_listing": _l("Credit listing"),

@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.rules.pension import PensionCategory, pension_date
 from portal.rules.policies import months_before
-from portal.services import audit, credit, notices, proposals, public_welfare_posts
+from portal.services import audit, credit, notices, proposals, public_welfare_posts, statistics
 
 # After a dismissal, the same reason is not proposed again for this long.
 UNREACHABLE_MONTHS = 6
@@ -44,6 +44,8 @@ class JobReport:
     # Public-welfare post placements: told their term ends within 30 days, and completed at the term's end.
     placements_alerted: int = 0
     placements_completed: int = 0
+    # Months whose statistics were made final (taken once the month was over).
+    statistics_final: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         report: dict[str, object] = {
@@ -55,6 +57,8 @@ class JobReport:
         # Only when there were any: the report's shape stays what earlier readers of it know.
         if self.placements_alerted or self.placements_completed:
             report |= {"placements_alerted": self.placements_alerted, "placements_completed": self.placements_completed}
+        if self.statistics_final:
+            report["statistics_final"] = self.statistics_final
         return report
 
 
@@ -154,7 +158,8 @@ async def run_due(
     report.listings_ended = await credit.end_expired(session, today)
     report.placements_completed = await public_welfare_posts.complete_due(session, today)
     report.placements_alerted = await public_welfare_posts.alert_ending(session, today)
+    report.statistics_final = await statistics.take_due(session, today)
     if (any(report.proposed.values()) or report.overdue_flagged or report.notices_settled
-            or report.placements_completed or report.placements_alerted):  # fmt: skip
+            or report.placements_completed or report.placements_alerted or report.statistics_final):  # fmt: skip
         await audit.record(session, audit.SYSTEM, "jobs.run_due", "jobs", today.isoformat(), report.as_dict())
     return report
