@@ -108,6 +108,12 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
             )
             counts["demo_plans"] = await demo_data.load_demo_plans(session, make_gateway(settings.sms_gateway))
             counts["demo_history"] = await demo_data.load_demo_history(session, cipher)
+            # Last, over whatever history the loaders made: a year of the county assessment's figures.
+            from portal.clock import local_today
+            from portal.services import assessment
+
+            written = await assessment.compute(session, assessment.recent_months(local_today(), 12))
+            counts["assessment_indicators"] = sum(written.values())
     return counts
 
 
@@ -202,6 +208,16 @@ async def _run_due(settings: Settings) -> dict[str, object]:
     return report.as_dict()
 
 
+async def _assessment(settings: Settings, month: date | None) -> dict[str, int]:
+    from portal.clock import local_today
+    from portal.services import assessment
+
+    today = local_today()
+    months = [month] if month else [assessment.previous_month(today), today]
+    async with _session(settings) as session:
+        return await assessment.compute(session, months, today)
+
+
 async def _verify_audit(settings: Settings) -> dict[str, object]:
     from portal.services import audit
 
@@ -253,6 +269,11 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         "records each once a month, proposes reason 1 for the newly insured",
     )  # fmt: skip
     compare.add_argument("--county", help="one county's code (default: the whole city)")
+    assess = jobs_cmd.add_parser(
+        "assessment", help="compute the county assessment's indicators for a month (default: this month and the "
+        "last); idempotent",
+    )  # fmt: skip
+    assess.add_argument("--month", help="YYYY-MM")
     audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser(
         "verify", help="check the sealed chain and the checkpoints; exit 1 at the first edited, missing or forged entry"
@@ -324,6 +345,14 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         out.with_name(out.name + ".sha256").write_text(f"{result.sha256}  {out.name}\n")
         print(json.dumps({"file": str(out), "count": result.count, "sha256": result.sha256}))
         return 0
+    if args.command == "jobs" and args.jobs_command == "assessment":
+        from portal.services.assessment import parse_month
+
+        month = parse_month(args.month) if args.month else None
+        if args.month and month is None:
+            print("portal: --month must be a month, YYYY-MM", file=sys.stderr)
+            return 2
+        print(json.dumps(asyncio.run(_assessment(settings, month))))
     if args.command == "stats":
         from portal.services.errors import InputError
 

@@ -127,7 +127,7 @@ async def test_in_app_schedule_runs_the_job(settings, services, db) -> None:
         await task
     assert registration.status is Status.DEFERRED
     assert registration.overdue_since is not None
-    assert await db.scalar(select(AuditEntry.action)) == "jobs.run_due"
+    assert "jobs.run_due" in set(await db.scalars(select(AuditEntry.action)))  # beside the statistics it took
 
 
 def test_jobs_tracking_compare_reports_what_it_did_and_compares_nobody_twice(env: dict[str, str]) -> None:

@@ -2,6 +2,7 @@
 
 from portal.models.accounts import CodePurpose, OutboxMessage, ResidentAccount, SmsCode
 from portal.models.areas import CalendarOverride, LocalFigure, ServiceArea
+from portal.models.assessment import AssessmentIndicator, Circular, CircularStatus, CircularVersion
 from portal.models.audit import AuditEntry, AuditSeal
 from portal.models.base import Base
 from portal.models.certifications import Certification, CertificationStatus, DifficultyCategory
@@ -81,6 +82,7 @@ __all__ = [
     "OPEN_LOAN_STATUSES",
     "OPEN_OBJECTION",
     "OPEN_STATUSES",
+    "AssessmentIndicator",
     "AuditEntry",
     "AuditSeal",
     "Base",
@@ -88,6 +90,9 @@ __all__ = [
     "CalendarOverride",
     "Certification",
     "CertificationStatus",
+    "Circular",
+    "CircularStatus",
+    "CircularVersion",
     "CodePurpose",
     "Commitment",
     "CommitmentOutcome",

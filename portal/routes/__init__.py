@@ -10,6 +10,7 @@ from litestar.di import Provide
 
 from portal.routes import (
     account,
+    assessment,
     audit,
     cases,
     certifications,
@@ -109,6 +110,7 @@ def staff_router(*middleware: Any) -> Router:
             *public_welfare_posts.STAFF_HANDLERS,
             *plans.STAFF_HANDLERS,
             *ledger.STAFF_HANDLERS,
+            *assessment.STAFF_HANDLERS,
             administration,
         ],
         dependencies={"staff": Provide(staff_scope)},

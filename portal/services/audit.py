@@ -466,6 +466,10 @@ ACTIONS: dict[str, object] = {
     "ui_benefit.stop": _l("Stopped an unemployment insurance benefit"),
     "ui_benefit.restore": _l("Restored an unemployment insurance benefit"),
     "worklist.view": _l("Opened the worklist"),
+    "assessment.export": _l("Exported a table of the county assessment"),
+    "circular.create": _l("Drafted a circular"),
+    "circular.save": _l("Saved a new version of a circular"),
+    "circular.publish": _l("Published a circular"),
     "statistics.take": _l("Counted a month's statistics"),
     "statistics.people": _l("Opened the people behind a statistic"),
 }
@@ -504,6 +508,8 @@ TARGETS: dict[str, object] = {
     "credit_case": _l("Credit case"),
     "credit_listing": _l("Credit listing"),
     "credit_listings": _l("Credit listings"),
+    "assessment": _l("County assessment"),
+    "circular": _l("Circular"),
 }
 CHANGE_KEYS: dict[str, object] = {
     "status": _l("Status"),

@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.rules.pension import PensionCategory, pension_date
 from portal.rules.policies import months_before
-from portal.services import audit, credit, notices, proposals, public_welfare_posts, statistics
+from portal.services import assessment, audit, credit, notices, proposals, public_welfare_posts, statistics
 
 # After a dismissal, the same reason is not proposed again for this long.
 UNREACHABLE_MONTHS = 6
@@ -158,6 +158,8 @@ async def run_due(
     report.listings_ended = await credit.end_expired(session, today)
     report.placements_completed = await public_welfare_posts.complete_due(session, today)
     report.placements_alerted = await public_welfare_posts.alert_ending(session, today)
+    # The county assessment's figures for this month and the last (late records still move the last month's).
+    await assessment.compute(session, [assessment.previous_month(today), today], today)
     report.statistics_final = await statistics.take_due(session, today)
     if (any(report.proposed.values()) or report.overdue_flagged or report.notices_settled
             or report.placements_completed or report.placements_alerted or report.statistics_final):  # fmt: skip
