@@ -6,6 +6,7 @@ from portal.models.assessment import AssessmentIndicator, Circular, CircularStat
 from portal.models.audit import AuditEntry, AuditSeal
 from portal.models.base import Base
 from portal.models.certifications import Certification, CertificationStatus, DifficultyCategory
+from portal.models.consistency import ConsistencyCheck, ConsistencyLine
 from portal.models.credit import CreditCase, CreditCaseStatus, CreditRepayment, CreditSource
 from portal.models.inbox import InboxMessage, MessageKind
 from portal.models.loans import OPEN_LOAN_STATUSES, BusinessType, LoanApplication, LoanStatus, LoanStep
@@ -97,6 +98,8 @@ __all__ = [
     "Commitment",
     "CommitmentOutcome",
     "CommitmentText",
+    "ConsistencyCheck",
+    "ConsistencyLine",
     "CreditCase",
     "CreditCaseStatus",
     "CreditListing",

@@ -472,6 +472,8 @@ ACTIONS: dict[str, object] = {
     "circular.publish": _l("Published a circular"),
     "statistics.take": _l("Counted a month's statistics"),
     "statistics.people": _l("Opened the people behind a statistic"),
+    "consistency.check": _l("Compared the statistical report with the portal"),
+    "consistency.explain": _l("Explained a difference from the statistical report"),
 }
 SYSTEM_ROLE = _l("The portal itself")
 PUBLIC_ROLE = _l("A member of the public")
@@ -504,6 +506,7 @@ TARGETS: dict[str, object] = {
     "loan_applications": _l("Loan applications"),
     "worklist": _l("Worklist"),
     "statistics": _l("Statistics"),
+    "consistency_check": _l("Consistency check"),
     "objection": _l("Objection"),
     "credit_case": _l("Credit case"),
     "credit_listing": _l("Credit listing"),

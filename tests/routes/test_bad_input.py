@@ -1174,3 +1174,29 @@ async def test_a_category_name_over_its_limit_is_an_error_whose_summary_link_fin
                             page="/staff/difficulty-categories")  # fmt: skip
     assert 'href="#new-name_zh"' in added.text
     assert 'id="new-name_zh"' in added.text
+
+
+async def test_the_statistics_and_the_report_check_answer_bad_input_without_a_server_error(
+    app, client, services, db, named_staff
+) -> None:
+    from portal.clock import local_today
+    from portal.services import consistency, statistics
+    from portal.services.staff import scope_of as staff_scope
+    from tests.staffing import registered_case
+
+    problems: list[str] = []
+    reviewer = staff_scope(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer")))
+    await registered_case(db, services, reviewer)
+    month = f"{local_today():%Y-%m}"
+    await statistics.take_month(db, month)
+    check_id = await consistency.check(db, reviewer, month=month, area="", form={"registered": "5"})
+    await db.commit()
+    await sign_in_staff(client, "chikan_clerk")
+    walk = await _walker(client, "/staff/statistics", problems)
+    await walk.query("/staff/statistics", ["month", "area"])
+    await walk.query("/staff/statistics/people", ["month", "area", "figure", "page_number"])
+    await walk.form("/staff/consistency", {"month": month, "registered": "3", "urban": "1"})
+    await walk.path("/staff/consistency/{check_id}", {"check_id": str(check_id)})
+    await walk.path("/staff/consistency/template/{fmt}", {"fmt": "csv"})
+    await walk.form(f"/staff/consistency/{check_id}/explain", {"figure": "registered", "explanation": "口径不同"})
+    assert problems == [], "\n".join(problems)
