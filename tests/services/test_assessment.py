@@ -308,7 +308,8 @@ async def test_an_export_is_the_tables_rows_escaped_and_audited(db, scopes) -> N
     with pytest.raises(InputError):
         await assessment.export_dashboard(db, scopes["admin"], assessment.Period(2026, 2), "nope", "csv", NAMES)
     await db.commit()
-    entries = list(await db.scalars(select(AuditEntry).where(AuditEntry.action == "assessment.export")))
+    entries = list(await db.scalars(select(AuditEntry).where(AuditEntry.action == "assessment.export")
+                                    .order_by(AuditEntry.id)))  # fmt: skip
     assert [entry.changes["table"] for entry in entries] == ["tracking_coverage", "overall"]
 
 
