@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, exists, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,10 +137,12 @@ def _age_band(on: date) -> ColumnElement[str]:
 
 
 def _certified(on: date) -> ColumnElement[bool]:
+    # IN (subquery), not a correlated EXISTS: both databases read the subquery once (SQLite cannot use the partial
+    # index on certifications for a bound status, and would scan them once per person counted).
     return or_(
-        exists().where(Certification.person_id == Registration.person_id,
-                       Certification.status == CertificationStatus.CERTIFIED, Certification.certified_on <= on),
-        exists().where(Grant.person_id == Registration.person_id, Grant.policy_code == "P11", Grant.granted_on <= on),
+        Registration.person_id.in_(select(Certification.person_id).where(
+            Certification.status == CertificationStatus.CERTIFIED, Certification.certified_on <= on)),
+        Registration.person_id.in_(select(Grant.person_id).where(Grant.policy_code == "P11", Grant.granted_on <= on)),
     )  # fmt: skip
 
 
@@ -158,13 +160,21 @@ def _people_of(month: str, flow: str, on: date, *where: ColumnElement[bool]) -> 
     )  # fmt: skip
 
 
-def _figure_rows(month: str, figure: Figure) -> Any:
-    return insert(StatFigure).from_select(
-        ["month", "county_code", "figure", "value"],
-        select(literal(month), StatPerson.county_code, literal(figure.key), func.count())
-        .where(StatPerson.month == month, *_narrowed(figure))
-        .group_by(StatPerson.county_code),
+async def _count_figures(session: AsyncSession, month: str) -> None:
+    """Every figure of every county in one pass over the month's people (a count per figure read the month's
+    hundreds of thousands of rows once per figure at city scale); a county's figure that is 0 has no row."""
+    counts = [func.sum(case((and_(*_narrowed(figure)), 1), else_=0)) for figure in FIGURES]
+    found = await session.execute(
+        select(StatPerson.county_code, *counts).where(StatPerson.month == month).group_by(StatPerson.county_code)
     )
+    rows = [
+        {"month": month, "county_code": county, "figure": figure.key, "value": int(value)}
+        for county, *values in found.all()
+        for figure, value in zip(FIGURES, values, strict=True)
+        if value
+    ]
+    if rows:
+        await session.execute(insert(StatFigure), rows)
 
 
 def _narrowed(figure: Figure) -> list[ColumnElement[bool]]:
@@ -215,12 +225,11 @@ async def take_month(session: AsyncSession, month: str, today: date | None = Non
                                              Registration.end_date >= first, Registration.end_date <= on))  # fmt: skip
             await session.execute(_people_of(
                 month, "post", on,
-                exists().where(PublicWelfarePlacement.registration_id == Registration.id,
-                               PublicWelfarePlacement.starts_on <= on, PublicWelfarePlacement.ends_on >= on,
-                               or_(PublicWelfarePlacement.ended_on.is_(None), PublicWelfarePlacement.ended_on > on)),
+                Registration.id.in_(select(PublicWelfarePlacement.registration_id).where(
+                    PublicWelfarePlacement.starts_on <= on, PublicWelfarePlacement.ends_on >= on,
+                    or_(PublicWelfarePlacement.ended_on.is_(None), PublicWelfarePlacement.ended_on > on))),
             ))  # fmt: skip
-            for figure in FIGURES:
-                await session.execute(_figure_rows(month, figure))
+            await _count_figures(session, month)
     except IntegrityError:  # another run took the same month at the same moment: theirs stands
         return Taken(month, final, again=False)
     await audit.record(session, audit.SYSTEM, "statistics.take", "statistics", month, {"final": final, "rule": RULE})
