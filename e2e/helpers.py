@@ -94,10 +94,12 @@ def sign_up(page: Page, phone: str, password: str = "a long walk by the bay") ->
 
 
 def apply_in_chikan(
-    page: Page, *, phone: str, name: str, id_number: str, wants_training: bool = False, missing: str | None = None
-) -> str:
+    page: Page, *, phone: str, name: str, id_number: str, wants_training: bool = False, missing: str | None = None,
+    skills: dict[str, str] | None = None,
+) -> str:  # fmt: skip
     """Sign up and apply to register in 赤坎, step by step as a resident would; with `missing`, that paper is
-    promised by the commitment. The application's number."""
+    promised by the commitment; `skills` fills the skills step's fields (skills, certificates,
+    occupation_intention). The application's number."""
     sign_up(page, phone)
     continue_(page)
     page.fill("#name", name)
@@ -119,6 +121,8 @@ def apply_in_chikan(
     page.fill("#last_employer", "赤坎示例商场")
     page.fill("#employment_ended_on", "2026-10-20")
     continue_(page)
+    for field, value in (skills or {}).items():
+        page.fill(f"#{field}", value)
     choose(page, "training_intention", "yes" if wants_training else "no")
     choose(page, "entrepreneurship_intention", "no")
     choose(page, "had_unemployment_insurance", "yes")

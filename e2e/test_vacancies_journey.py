@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.helpers import choose, continue_, screenshot, sign_up, staff_sign_in
+from e2e.helpers import apply_in_chikan, screenshot, staff_sign_in
 from portal.clock import local_today
 from portal.rules.idnumber import check_digit
 
@@ -21,43 +21,10 @@ PIXEL_7 = {"width": 412, "height": 915}
 
 
 def _apply_as_an_electrician(page: Page) -> str:
-    """Sign up and apply in 赤坎 as e2e.helpers.apply_in_chikan does, saying at the skills step what work he wants
-    and the certificate he holds. The application's number."""
-    sign_up(page, PHONE)
-    continue_(page)
-    page.fill("#name", "郑海明")
-    page.fill("#id_number", ID_NUMBER)
-    page.fill("#ethnicity", "汉族")
-    continue_(page)
-    choose(page, "education", "senior")
-    continue_(page)
-    choose(page, "hukou_area", "440802")
-    page.fill("#hukou_address", "赤坎区示例街8号")
-    continue_(page)
-    choose(page, "residence_area", "440802")
-    page.fill("#residence_address", "赤坎区示例街8号")
-    choose(page, "residence_type", "urban")
-    continue_(page)
-    choose(page, "county", "440802")
-    continue_(page)
-    choose(page, "unemployment_category", "contract_ended")
-    page.fill("#last_employer", "赤坎示例工厂")
-    page.fill("#employment_ended_on", "2026-10-15")
-    continue_(page)
-    page.fill("#skills", "工厂设备维护六年")
-    page.fill("#certificates", "低压电工证")
-    page.fill("#occupation_intention", "电工")
-    choose(page, "training_intention", "no")
-    choose(page, "entrepreneurship_intention", "no")
-    choose(page, "had_unemployment_insurance", "yes")
-    continue_(page)
-    continue_(page)
-    page.locator('input[name="missing_papers"][value="none"]').check()
-    continue_(page)
-    page.get_by_role("button", name=re.compile("提交")).click()
-    number = page.locator(".application-number").inner_text().strip()
-    assert re.fullmatch(r"ZJ\d{14}", number)
-    return number
+    """Sign up and apply in 赤坎, saying at the skills step what work he wants and the certificate he holds."""
+    return apply_in_chikan(page, phone=PHONE, name="郑海明", id_number=ID_NUMBER,
+                           skills={"skills": "工厂设备维护六年", "certificates": "低压电工证",
+                                   "occupation_intention": "电工"})  # fmt: skip
 
 
 def test_tracking_recommendation_interest_hired_and_employed_on_a_phone(

@@ -15,7 +15,7 @@ from portal.routes._common import Db, Staff, form_dict, page, see_other
 from portal.routes.errors import FormFailure, shows_form_again
 from portal.rules import charts
 from portal.services import areas, assessment, circulars, fields
-from portal.services.errors import NotAllowed, NotFound
+from portal.services.errors import NotAllowed
 
 WORDS: dict[str, Any] = {
     "indicators": assessment.INDICATORS,
@@ -86,13 +86,6 @@ def _download(made: assessment.Export) -> Response[bytes]:
 # ---- circulars ------------------------------------------------------------------------------------------------------
 
 
-def _id(raw: str) -> int:
-    number = fields.db_int(raw[:20])
-    if number is None or number < 1:
-        raise NotFound()
-    return number
-
-
 def _form(data: dict[str, Any]) -> tuple[str, str, dict[str, str], int | None]:
     targets = {i.code: str(data.get(f"target_{i.code}", ""))[:40] for i in assessment.RANKED}
     version = fields.db_int(str(data.get("version", ""))[:20])
@@ -146,7 +139,7 @@ async def _document_page(
     values: dict[str, Any] | None = None, errors: dict[str, object] | None = None, done: str = "",
     conflict: bool = False,
 ) -> Template:  # fmt: skip
-    doc = await circulars.document(db, staff, _id(circular_id), number)
+    doc = await circulars.document(db, staff, fields.record_id(circular_id), number)
     form_values = values if values is not None else {
         "title": doc.version.title, "body": doc.version.body, "version": str(doc.circular.version),
         **{f"target_{code}": charts.number(value) for code, value in doc.version.targets.items()},
@@ -175,9 +168,9 @@ async def circular_save(
     request: Request[Any, Any, Any], db: Db, staff: Staff, circular_id: FromPath[str]
 ) -> Response[Any]:
     title, body, targets, version = _form(await form_dict(request))
-    await circulars.save(db, staff, _id(circular_id), version, title=title, body=body, targets=targets,
+    await circulars.save(db, staff, fields.record_id(circular_id), version, title=title, body=body, targets=targets,
                          names=await areas.names(db))  # fmt: skip
-    return see_other(f"/staff/circulars/{_id(circular_id)}", done="saved")
+    return see_other(f"/staff/circulars/{fields.record_id(circular_id)}", done="saved")
 
 
 @post("/circulars/{circular_id:str}/publish", name="staff_circular_publish")
@@ -186,8 +179,8 @@ async def circular_publish(
     request: Request[Any, Any, Any], db: Db, staff: Staff, circular_id: FromPath[str]
 ) -> Response[Any]:
     data = await form_dict(request)
-    await circulars.publish(db, staff, _id(circular_id), fields.db_int(str(data.get("version", ""))[:20]))
-    return see_other(f"/staff/circulars/{_id(circular_id)}", done="published")
+    await circulars.publish(db, staff, fields.record_id(circular_id), fields.db_int(str(data.get("version", ""))[:20]))
+    return see_other(f"/staff/circulars/{fields.record_id(circular_id)}", done="published")
 
 
 STAFF_HANDLERS = [

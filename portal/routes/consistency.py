@@ -21,13 +21,6 @@ from portal.services.errors import NotFound
 from portal.services.fields import Choice
 
 
-def _id(raw: str) -> int:
-    number = fields.db_int(raw[:20])
-    if number is None or number < 1:
-        raise NotFound()
-    return number
-
-
 async def _list_page(
     db: Db, staff: Staff, *, status_code: int = 200, values: dict[str, Any] | None = None,
     errors: dict[str, object] | None = None, page_number: int = 1,
@@ -88,7 +81,7 @@ async def _result_page(
     db: Db, staff: Staff, check_id: str, *, status_code: int = 200, values: dict[str, Any] | None = None,
     errors: dict[str, object] | None = None, failed: str = "", done: str = "",
 ) -> Template:  # fmt: skip
-    found = await consistency.result(db, staff, _id(check_id))
+    found = await consistency.result(db, staff, fields.record_id(check_id))
     return page("consistency/result.html", status_code, scope=staff, found=found, areas=await areas.names(db),
                 may_check=consistency.may_check(staff), values=values or {}, errors=errors or {}, failed=failed,
                 done=done, city=statistics.CITY)  # fmt: skip
@@ -117,8 +110,8 @@ async def _explain_again(failure: FormFailure, db: Db, staff: Staff, check_id: s
 @shows_form_again(_explain_again)
 async def explain(request: Request[Any, Any, Any], db: Db, staff: Staff, check_id: FromPath[str]) -> Response[Any]:
     form = await read_form(request, ExplainForm)
-    await consistency.explain(db, staff, _id(check_id), form.figure[:40], form.explanation)
-    return see_other(f"/staff/consistency/{_id(check_id)}", done=form.figure[:40])
+    await consistency.explain(db, staff, fields.record_id(check_id), form.figure[:40], form.explanation)
+    return see_other(f"/staff/consistency/{fields.record_id(check_id)}", done=form.figure[:40])
 
 
 STAFF_HANDLERS = [checks, check, template, result, explain]

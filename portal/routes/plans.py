@@ -16,7 +16,6 @@ from portal.routes._common import Account, Db, Staff, page, read_form, see_other
 from portal.routes.errors import FormFailure, shows_form_again
 from portal.services import fields, plans
 from portal.services import registration as registrations
-from portal.services.errors import NotFound
 from portal.services.fields import options
 
 WORDS: dict[str, Any] = {
@@ -24,13 +23,6 @@ WORDS: dict[str, Any] = {
     "outcomes": options(plans.OUTCOME_LABELS),
     "outcome_words": plans.OUTCOME_LABELS,
 }
-
-
-def _id(raw: str) -> int:
-    number = fields.db_int(raw[:20])
-    if number is None or number < 1:
-        raise NotFound()
-    return number
 
 
 @get("/plans", name="staff_plans")
@@ -43,7 +35,7 @@ async def _plan_page(
     db: Db, staff: Staff, plan_id: str, *, status_code: int = 200, values: dict[str, Any] | None = None,
     errors: dict[str, object] | None = None, failed: str = "", done: str = "", conflict: bool = False,
 ) -> Template:  # fmt: skip
-    plan = await plans.plan_of(db, staff, _id(plan_id))
+    plan = await plans.plan_of(db, staff, fields.record_id(plan_id))
     return page("plans/plan.html", status_code, scope=staff, plan=plan, values=values or {}, errors=errors or {},
                 failed=failed, done=done, conflict=conflict, **WORDS)  # fmt: skip
 
@@ -72,8 +64,10 @@ class GoalsForm:
 @shows_form_again(_again("goals"))
 async def set_goals(request: Request[Any, Any, Any], db: Db, staff: Staff, plan_id: FromPath[str]) -> Response[Any]:
     form = await read_form(request, GoalsForm)
-    await plans.set_goals(db, staff, _id(plan_id), goals=form.goals, version=fields.db_int(form.version) or 0)
-    return see_other(f"/staff/plans/{_id(plan_id)}", done="goals")
+    await plans.set_goals(
+        db, staff, fields.record_id(plan_id), goals=form.goals, version=fields.db_int(form.version) or 0
+    )
+    return see_other(f"/staff/plans/{fields.record_id(plan_id)}", done="goals")
 
 
 @dataclass(frozen=True)
@@ -86,19 +80,19 @@ class ActionForm:
 @shows_form_again(_again("action"))
 async def add_action(request: Request[Any, Any, Any], db: Db, staff: Staff, plan_id: FromPath[str]) -> Response[Any]:
     form = await read_form(request, ActionForm)
-    await plans.add_action(db, staff, _id(plan_id), text=form.text, due_on=form.due_on)
-    return see_other(f"/staff/plans/{_id(plan_id)}", done="action")
+    await plans.add_action(db, staff, fields.record_id(plan_id), text=form.text, due_on=form.due_on)
+    return see_other(f"/staff/plans/{fields.record_id(plan_id)}", done="action")
 
 
 @post("/plans/{plan_id:str}/actions/{action_id:str}/done")
 async def complete_action(
     request: HTMXRequest, db: Db, staff: Staff, plan_id: FromPath[str], action_id: FromPath[str]
 ) -> Response[Any] | Template:
-    await plans.complete_action(db, staff, _id(plan_id), _id(action_id))
+    await plans.complete_action(db, staff, fields.record_id(plan_id), fields.record_id(action_id))
     if request.htmx:  # the actions alone, as the page includes them
-        return page("plans/_actions.html", scope=staff, plan=await plans.plan_of(db, staff, _id(plan_id)),
+        return page("plans/_actions.html", scope=staff, plan=await plans.plan_of(db, staff, fields.record_id(plan_id)),
                     values={}, errors={}, failed="", **WORDS)  # fmt: skip
-    return see_other(f"/staff/plans/{_id(plan_id)}", done="done")
+    return see_other(f"/staff/plans/{fields.record_id(plan_id)}", done="done")
 
 
 @dataclass(frozen=True)
@@ -110,8 +104,8 @@ class ReviewForm:
 @shows_form_again(_again("review"))
 async def add_review(request: Request[Any, Any, Any], db: Db, staff: Staff, plan_id: FromPath[str]) -> Response[Any]:
     form = await read_form(request, ReviewForm)
-    await plans.add_review(db, staff, _id(plan_id), note=form.note)
-    return see_other(f"/staff/plans/{_id(plan_id)}", done="review")
+    await plans.add_review(db, staff, fields.record_id(plan_id), note=form.note)
+    return see_other(f"/staff/plans/{fields.record_id(plan_id)}", done="review")
 
 
 @dataclass(frozen=True)
@@ -124,9 +118,9 @@ class CaseWorkerForm:
 @shows_form_again(_again("case_worker"))
 async def reassign(request: Request[Any, Any, Any], db: Db, staff: Staff, plan_id: FromPath[str]) -> Response[Any]:
     form = await read_form(request, CaseWorkerForm)
-    await plans.reassign(db, staff, _id(plan_id), case_worker=form.case_worker,
+    await plans.reassign(db, staff, fields.record_id(plan_id), case_worker=form.case_worker,
                          version=fields.db_int(form.version) or 0)  # fmt: skip
-    return see_other(f"/staff/plans/{_id(plan_id)}", done="case_worker")
+    return see_other(f"/staff/plans/{fields.record_id(plan_id)}", done="case_worker")
 
 
 @dataclass(frozen=True)
@@ -140,9 +134,9 @@ class CloseForm:
 @shows_form_again(_again("close"))
 async def close(request: Request[Any, Any, Any], db: Db, staff: Staff, plan_id: FromPath[str]) -> Response[Any]:
     form = await read_form(request, CloseForm)
-    await plans.close(db, staff, _id(plan_id), outcome=form.outcome, note=form.outcome_note,
+    await plans.close(db, staff, fields.record_id(plan_id), outcome=form.outcome, note=form.outcome_note,
                       version=fields.db_int(form.version) or 0)  # fmt: skip
-    return see_other(f"/staff/plans/{_id(plan_id)}", done="closed")
+    return see_other(f"/staff/plans/{fields.record_id(plan_id)}", done="closed")
 
 
 STAFF_HANDLERS = [plan_list, plan_page, set_goals, add_action, complete_action, add_review, reassign, close]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from portal.i18n import _l
+from portal.services.errors import NotFound
 
 # Free-text notes staff write on a case (evidence, reasons, contacts): a page of text, not a file.
 NOTE_MAX = 2000
@@ -42,6 +43,14 @@ def db_int(raw: str | int | None) -> int | None:
     except ValueError:
         return None
     return number if DB_INT_MIN <= number <= DB_INT_MAX else None
+
+
+def record_id(raw: str | int) -> int:
+    """A record's id from a path: a positive number the database can hold, or the record is not found."""
+    number = db_int(raw if isinstance(raw, int) else raw[:20])
+    if number is None or number < 1:
+        raise NotFound()
+    return number
 
 
 def parse_date(raw: str | None) -> date | None:

@@ -159,18 +159,11 @@ async def posts(session: AsyncSession, scope: Scope, *, page: int = 1, today: da
     )  # fmt: skip
 
 
-def _post_id(raw: str | int) -> int:
-    found = fields.db_int(raw)
-    if found is None:
-        raise NotFound()
-    return found
-
-
 async def find(session: AsyncSession, scope: Scope, post_id: str | int) -> PublicWelfarePost:
     """A post in the staff member's scope; another county's is not found (and the attempt audited)."""
     post = await session.scalar(
         select(PublicWelfarePost)
-        .where(PublicWelfarePost.id == _post_id(post_id))
+        .where(PublicWelfarePost.id == fields.record_id(post_id))
         .execution_options(populate_existing=True)
     )
     if post is None:

@@ -125,18 +125,11 @@ async def programmes(session: AsyncSession, scope: Scope, *, page: int = 1) -> P
     )  # fmt: skip
 
 
-def _programme_id(raw: str | int) -> int:
-    found = fields.db_int(raw)
-    if found is None:
-        raise NotFound()
-    return found
-
-
 async def find(session: AsyncSession, scope: Scope, programme_id: str | int) -> TrainingProgramme:
     """A programme in the staff member's scope; another county's is not found (and the attempt audited)."""
     programme = await session.scalar(
         select(TrainingProgramme)
-        .where(TrainingProgramme.id == _programme_id(programme_id))
+        .where(TrainingProgramme.id == fields.record_id(programme_id))
         .execution_options(populate_existing=True)
     )
     if programme is None:
@@ -472,7 +465,7 @@ async def enrol(session: AsyncSession, account_id: int, programme_id: str | int,
     registration = await registrations.latest_of(session, account_id)
     if registration is None or registration.status is not RegistrationStatus.REGISTERED:
         raise InputError({"training": NOT_REGISTERED})
-    programme = await session.get(TrainingProgramme, _programme_id(programme_id))
+    programme = await session.get(TrainingProgramme, fields.record_id(programme_id))
     if programme is None or programme.county_code != registration.county_code:
         raise NotFound()
     key = f"programme-{programme.id}"
