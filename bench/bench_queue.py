@@ -28,7 +28,7 @@ from portal.config import Settings
 from portal.db import make_engine, make_sessionmaker
 from portal.demo import load_reference_data
 from portal.models import Person, Registration, RegistrationStatus, StaffRole, StaffUser
-from portal.services import queue
+from portal.services import keyset, queue
 from portal.services.staff import Scope
 
 # The typed answers every registration has (issue 7).
@@ -100,7 +100,8 @@ async def measure(settings: Settings, clerk: Scope, city: Scope) -> None:
         for _ in range(7):
             async with factory() as session:
                 started = time.perf_counter()
-                result = await queue.awaiting(session, scope, filters, page=page)
+                at = keyset.At(last="1") if page > 1 else keyset.START  # the last page: keyset, not a number
+                result = await queue.awaiting(session, scope, filters, at=at)
                 times.append(time.perf_counter() - started)
         print(f"{label:32} total={result.total:6} median={statistics.median(times) * 1000:7.1f} ms "
               f"max={max(times) * 1000:7.1f} ms")  # fmt: skip

@@ -35,12 +35,25 @@ class ObjectionOutcome(enum.StrEnum):
 
 
 OPEN_OBJECTION = (ObjectionStatus.RECEIVED, ObjectionStatus.INVESTIGATING)
+_OPEN = f"status IN ({', '.join(repr(s.value) for s in OPEN_OBJECTION)})"  # for partial indexes
 
 
 class Objection(Timestamped, Base):
     __tablename__ = "objections"
     __table_args__ = (
         sa.Index("ix_objections_queue", "county_code", "status", "due", "id"),
+        # The staff queue, read by keyset on (due, id): every objection, and the open ones (the county's, the city's).
+        sa.Index("ix_objections_due", "county_code", "due", "id"),
+        sa.Index("ix_objections_due_city", "due", "id"),
+        sa.Index(
+            "ix_objections_open",
+            "county_code",
+            "due",
+            "id",
+            sqlite_where=sa.text(_OPEN),
+            postgresql_where=sa.text(_OPEN),
+        ),
+        sa.Index("ix_objections_open_city", "due", "id", sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN)),
         sa.Index("ix_objections_entry", "entry_id", "status"),
         sa.Index("ix_objections_person", "person_id", "id"),
     )

@@ -12,6 +12,8 @@ from portal.models.base import Base, Timestamped
 
 class Person(Timestamped, Base):
     __tablename__ = "people"
+    # The ledger sorted by name, read by keyset on (name, then the record's id).
+    __table_args__ = (sa.Index("ix_people_name", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # HMAC-SHA256 of the normalised ID number under the data key: equality look-up without the number.

@@ -31,6 +31,8 @@ class Plan(Timestamped, Base):
         # The case worker's own list, and the county's.
         sa.Index("ix_plans_case_worker", "case_worker_id", "status"),
         sa.Index("ix_plans_county", "county_code", "status", "id"),
+        # Whether a registration is in the case worker's plans (the worklist, a row at a time).
+        sa.Index("ix_plans_registration", "registration_id", "case_worker_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

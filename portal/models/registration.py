@@ -152,22 +152,28 @@ class Registration(Timestamped, Base):
         sa.Index("ix_registrations_queue", "county_code", "status", "deadline", "id"),
         sa.Index("ix_registrations_status_deadline", "status", "deadline", "id"),
         sa.Index("ix_registrations_account_id", "account_id"),
-        # Standing registrations by the day they were decided: the 12333 minimum's list of people behind. Partial,
-        # so that the queue's (county, status, …) queries keep their own index.
+        # A person's registrations, whatever their status (the ledger sorted by name reaches records through it).
+        sa.Index("ix_registrations_person", "person_id"),
+        # Standing registrations by the day they were decided: the 12333 minimum's list of people behind, and the
+        # worklist's stretches read by keyset on (decided_at, id). Partial, so that the queue's (county, status, …)
+        # queries keep their own index.
         sa.Index(
             "ix_registrations_registered",
             "county_code",
             "decided_at",
+            "id",
             sqlite_where=sa.text("status = 'registered'"),
             postgresql_where=sa.text("status = 'registered'"),
         ),
         sa.Index(  # the same list for the whole city
             "ix_registrations_registered_city",
             "decided_at",
+            "id",
             sqlite_where=sa.text("status = 'registered'"),
             postgresql_where=sa.text("status = 'registered'"),
         ),
-        # The county's tracking list (§4.2): standing registrations by their last contact.
+        # The tracking list (§4.2) and the worklist, read by keyset: standing registrations by their last contact
+        # (the county's, and the city's) ...
         sa.Index(
             "ix_registrations_tracking",
             "county_code",
@@ -175,6 +181,29 @@ class Registration(Timestamped, Base):
             "id",
             sqlite_where=sa.text("status = 'registered'"),
             postgresql_where=sa.text("status = 'registered'"),
+        ),
+        sa.Index(
+            "ix_registrations_tracking_city",
+            "last_contact_on",
+            "id",
+            sqlite_where=sa.text("status = 'registered'"),
+            postgresql_where=sa.text("status = 'registered'"),
+        ),
+        # ... and those never contacted by the day their first contact is due.
+        sa.Index(
+            "ix_registrations_first_contact",
+            "county_code",
+            "first_contact_due",
+            "id",
+            sqlite_where=sa.text("status = 'registered' AND last_contact_on IS NULL"),
+            postgresql_where=sa.text("status = 'registered' AND last_contact_on IS NULL"),
+        ),
+        sa.Index(
+            "ix_registrations_first_contact_city",
+            "first_contact_due",
+            "id",
+            sqlite_where=sa.text("status = 'registered' AND last_contact_on IS NULL"),
+            postgresql_where=sa.text("status = 'registered' AND last_contact_on IS NULL"),
         ),
     )
 

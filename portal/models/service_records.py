@@ -40,9 +40,10 @@ class ServiceRecord(Timestamped, Base):
     __tablename__ = "service_records"
     __table_args__ = (
         sa.Index("ix_service_records_registration_day", "registration_id", "day"),
-        # The ledger: newest first, and its exports read in (day, id) keyset order; and one staff member's records.
+        # The ledger, read by keyset on (day, id) either way (its exports too; sorted by service, channel or result
+        # it reads the primary key, a value at a time); and one staff member's records by day.
         sa.Index("ix_service_records_day", "day", "id"),
-        sa.Index("ix_service_records_staff_day", "staff_id", "day"),
+        sa.Index("ix_service_records_staff_day", "staff_id", "day", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Stream, Template
 
 from portal.routes._common import Db, Deps, Staff, page
-from portal.services import areas, ledger, registration_form, service_records
+from portal.services import areas, keyset, ledger, registration_form, service_records
 from portal.services.errors import InputError
 from portal.services.fields import options
 
@@ -46,14 +46,15 @@ async def ledger_page(
     request: HTMXRequest, db: Db, services: Deps, staff: Staff, kind: FromQuery[str] = "", channel: FromQuery[str] = "",
     result: FromQuery[str] = "", date_from: FromQuery[str] = "", date_to: FromQuery[str] = "",
     staff_member: FromQuery[str] = "", flag: FromQuery[str] = "", number: FromQuery[str] = "",
-    sort: FromQuery[str] = "day", order: FromQuery[str] = "desc", page_number: FromQuery[int] = 1,
+    sort: FromQuery[str] = "day", order: FromQuery[str] = "desc", after: FromQuery[str] = "",
+    before: FromQuery[str] = "", last: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
     filters = _filters(kind, channel, result, date_from, date_to, staff_member, flag, number, sort, order)
     context: dict[str, Any] = {
         "scope": staff, "areas": await areas.names(db), "staff_choices": await ledger.staff_choices(db, staff), **WORDS,
     }  # fmt: skip
     try:
-        found = await ledger.ledger(db, services.cipher, staff, filters, page=page_number)
+        found = await ledger.ledger(db, services.cipher, staff, filters, at=keyset.At(after, before, last))
     except InputError as exc:  # the filters again, each error beside its field, and no list
         return page("ledger/list.html", 400, found=None, filters=filters, errors=exc.errors, **context)
     template = "ledger/_list.html" if request.htmx and request.htmx.target == "ledger-list" else "ledger/list.html"

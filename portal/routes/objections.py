@@ -15,7 +15,7 @@ from litestar.response import Template
 from portal.input_guard import BadInput
 from portal.routes._common import Account, Db, Deps, Staff, client_ip, page, read_form, see_other, signed_in
 from portal.routes.errors import FormFailure, shows_form_again
-from portal.services import areas, fields, notices, objections, policies
+from portal.services import areas, fields, keyset, notices, objections, policies
 from portal.services.fields import options
 
 GROUNDS = options(objections.GROUND_LABELS)
@@ -183,10 +183,13 @@ async def give_side(request: Request[Any, Any, Any], db: Db, account: Account) -
 
 
 @get("/objections", name="staff_objections")
-async def staff_queue(db: Db, staff: Staff, show: FromQuery[str] = "open", page_number: FromQuery[int] = 1) -> Template:
-    return page("objections/staff_queue.html", scope=staff,
-                result=await objections.queue(db, staff, show=show, page=page_number), show=show,
-                area_names=await areas.names(db), **WORDS)  # fmt: skip
+async def staff_queue(
+    db: Db, staff: Staff, show: FromQuery[str] = "open", after: FromQuery[str] = "", before: FromQuery[str] = "",
+    last: FromQuery[str] = "",
+) -> Template:  # fmt: skip
+    result = await objections.queue(db, staff, show=show, at=keyset.At(after, before, last))
+    return page("objections/staff_queue.html", scope=staff, result=result, show=show, area_names=await areas.names(db),
+                **WORDS)  # fmt: skip
 
 
 async def _case_page(

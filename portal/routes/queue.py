@@ -11,7 +11,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from portal.routes._common import Db, Staff, page
-from portal.services import areas, queue
+from portal.services import areas, keyset, queue
 from portal.services.fields import Choice, options
 
 STATUS_OPTIONS = options(queue.STATUS_FILTERS)
@@ -21,9 +21,9 @@ DUE_OPTIONS = options(queue.DUE_FILTERS)
 @get("/", name="staff_queue")
 async def queue_page(
     request: HTMXRequest, db: Db, staff: Staff, status: FromQuery[str] = "", county: FromQuery[str] = "",
-    due: FromQuery[str] = "", page_number: FromQuery[int] = 1,
+    due: FromQuery[str] = "", after: FromQuery[str] = "", before: FromQuery[str] = "", last: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
-    result = await queue.awaiting(db, staff, queue.Filters(status, county, due), page=page_number)
+    result = await queue.awaiting(db, staff, queue.Filters(status, county, due), at=keyset.At(after, before, last))
     names = await areas.names(db)
     context: dict[str, Any] = {
         "scope": staff, "queue": result, "areas": names, "status_options": STATUS_OPTIONS,

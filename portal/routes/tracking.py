@@ -15,7 +15,7 @@ from litestar.response import Template
 
 from portal.routes._common import Db, Deps, Staff, page, read_form, see_other
 from portal.routes.errors import FormFailure, shows_form_again
-from portal.services import fields, tracking
+from portal.services import fields, keyset, tracking
 from portal.services.errors import NotAllowed
 from portal.services.fields import options
 
@@ -38,17 +38,20 @@ class ContactForm:
     learned: str = ""
     note: str = ""
     show: str = ""
-    page_number: str = ""
+    # The page the form was on, to come back to it (keyset.At).
+    after: str = ""
+    before: str = ""
+    last: str = ""
 
 
 async def _list_page(
-    db: Db, staff: Staff, show: str = "due", page_number: int = 1, *, status_code: int = 200, failed: str = "",
+    db: Db, staff: Staff, show: str = "due", at: keyset.At = keyset.START, *, status_code: int = 200, failed: str = "",
     values: dict[str, Any] | None = None, errors: dict[str, object] | None = None,
     recorded: tracking.Recorded | None = None, done: str = "", ran: dict[str, int] | None = None,
 ) -> Template:  # fmt: skip
-    result = await tracking.tracking_list(db, staff, show=show, page=page_number)
+    result = await tracking.tracking_list(db, staff, show=show, at=at)
     return page(
-        "tracking/list.html", status_code, scope=staff, result=result, failed=failed, values=values or {},
+        "tracking/list.html", status_code, scope=staff, result=result, at=at, failed=failed, values=values or {},
         errors=errors or {}, recorded=recorded, done=done, ran=ran, base_query=urlencode({"show": result.show}),
         **WORDS,
     )  # fmt: skip
@@ -56,13 +59,13 @@ async def _list_page(
 
 @get("/tracking", name="staff_tracking")
 async def tracking_list(
-    db: Db, staff: Staff, show: FromQuery[str] = "due", page_number: FromQuery[int] = 1, done: FromQuery[str] = "",
-    compared: FromQuery[str] = "", proposed: FromQuery[str] = "",
+    db: Db, staff: Staff, show: FromQuery[str] = "due", after: FromQuery[str] = "", before: FromQuery[str] = "",
+    last: FromQuery[str] = "", done: FromQuery[str] = "", compared: FromQuery[str] = "", proposed: FromQuery[str] = "",
 ) -> Template:  # fmt: skip
     ran = None
     if compared:  # back from a comparison run: what it did
         ran = {"recorded": fields.db_int(compared) or 0, "proposed": fields.db_int(proposed) or 0}
-    return await _list_page(db, staff, show, page_number, done=done[:20], ran=ran)
+    return await _list_page(db, staff, show, keyset.At(after, before, last), done=done[:20], ran=ran)
 
 
 async def _row(request: HTMXRequest, db: Db, staff: Staff, number: str, **context: Any) -> Template:
@@ -76,9 +79,10 @@ async def _contact_again(failure: FormFailure, request: HTMXRequest, db: Db, sta
         return await _row(request, db, staff, number, values=failure.values, errors=failure.errors, recorded=None,
                           failed=number)  # fmt: skip
     values = failure.values
+    at = keyset.At(*(str(values.get(name, ""))[: keyset.CURSOR_MAX] for name in ("after", "before", "last")))
     return await _list_page(
-        db, staff, str(values.get("show", "due")), fields.db_int(str(values.get("page_number", ""))) or 1,
-        status_code=failure.status_code, failed=number, values=values, errors=failure.errors,
+        db, staff, str(values.get("show", "due")), at, status_code=failure.status_code, failed=number, values=values,
+        errors=failure.errors,
     )  # fmt: skip
 
 
@@ -90,10 +94,12 @@ async def record_contact(request: HTMXRequest, db: Db, staff: Staff, number: Fro
                                              learned=form.learned, note=form.note)  # fmt: skip
     if request.htmx:
         return await _row(request, db, staff, number, values={}, errors={}, recorded=recorded, failed="")
-    # Back to the view and page the form came from (only values the list knows: they go into a header).
+    # Back to the view and page the form came from (only values the list knows: they go into a header; a cursor
+    # longer than any the portal writes is dropped, and a bad one is the first page).
     show = form.show if form.show in tracking.SHOW_LABELS else "due"
-    query = {"show": show, "page_number": str(fields.db_int(form.page_number) or 1), "done": number[:20]}
-    return see_other("/staff/tracking", **query)
+    place = {name: value for name in ("after", "before", "last")
+             if (value := getattr(form, name)) and len(value) <= keyset.CURSOR_MAX and value.isascii()}  # fmt: skip
+    return see_other("/staff/tracking", show=show, **place, done=number[:20])
 
 
 @post("/tracking/compare")

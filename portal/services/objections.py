@@ -22,6 +22,7 @@ from portal.clock import local_today
 from portal.crypto import Cipher
 from portal.i18n import _l, format_date
 from portal.models import (
+    OPEN_OBJECTION,
     CodePurpose,
     CreditSource,
     Grant,
@@ -41,7 +42,7 @@ from portal.models import (
     StaffUser,
 )
 from portal.models.base import utcnow
-from portal.services import accounts, audit, credit, fields, inbox, notices, paging
+from portal.services import accounts, audit, credit, fields, inbox, keyset, notices
 from portal.services.calendar import deadline_after
 from portal.services.errors import Conflict, InputError, NotAllowed, NotFound, OutOfScope, RateLimited
 from portal.services.ratelimit import Limiter, Rule
@@ -333,26 +334,25 @@ async def give_side(session: AsyncSession, account_id: int, number: str, text: s
 @dataclass(frozen=True)
 class QueuePage:
     objections: list[Objection]
-    page: int
-    pages: int
+    page: keyset.Page
     total: int
     late: frozenset[int]  # ids of open objections past their answer day
     assignees: dict[int, str]
 
 
-async def queue(session: AsyncSession, scope: Scope, *, show: str = "open", page: int = 1) -> QueuePage:
-    """The county's objections, the nearest deadline first (city staff: every county's)."""
+async def queue(session: AsyncSession, scope: Scope, *, show: str = "open", at: keyset.At = keyset.START) -> QueuePage:
+    """The county's objections, the nearest deadline first (city staff: every county's), a page by keyset; the
+    total is exact (an index-only count: objections are few beside registrations)."""
     conditions: list[Any] = [] if scope.is_city else [Objection.county_code == scope.area_code]
     if show != "all":
-        conditions.append(Objection.status != ObjectionStatus.DECIDED)
+        conditions.append(Objection.status.in_(OPEN_OBJECTION))
     total = await session.scalar(select(func.count()).select_from(Objection).where(*conditions)) or 0
-    win = paging.window(total, page, PAGE_SIZE)
-    rows = list(
-        await session.scalars(
-            select(Objection).where(*conditions).order_by(Objection.due, Objection.id)
-            .limit(win.limit).offset(win.offset)
-        )
-    )  # fmt: skip
+    listing = keyset.Listing(
+        "objections.all" if show == "all" else "objections.open",
+        [keyset.Segment(select(Objection).where(*conditions), (Objection.due, Objection.id))],
+    )
+    found = await keyset.read(session, listing, at, PAGE_SIZE)
+    rows: list[Objection] = [objection for (objection,) in found.rows]
     names = dict(
         (await session.execute(
             select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_({o.assigned_to for o in rows} - {None}))
@@ -360,7 +360,7 @@ async def queue(session: AsyncSession, scope: Scope, *, show: str = "open", page
     )  # fmt: skip
     today = local_today()
     late = frozenset(o.id for o in rows if o.is_open and o.due < today)
-    return QueuePage(rows, win.page, win.pages, total, late, names)
+    return QueuePage(rows, found, total, late, names)
 
 
 async def _find(session: AsyncSession, scope: Scope, number: str) -> Objection:

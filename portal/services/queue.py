@@ -12,12 +12,12 @@ from portal.clock import local_today
 from portal.i18n import _l
 from portal.models import AWAITING_STATUSES, EventKind, Person, Registration, RegistrationEvent, RegistrationStatus
 from portal.rules.workdays import working_days_between
-from portal.services import audit, paging
+from portal.services import audit, keyset
 from portal.services.calendar import overrides_between
 from portal.services.staff import Scope
 
 PAGE_SIZE = 25
-# The queue's ORDER BY status relies on this.
+# The queue reads its statuses in sorted order, deferred first.
 assert RegistrationStatus.DEFERRED.value < RegistrationStatus.SUBMITTED.value
 
 STATUS_FILTERS: dict[str, object] = {
@@ -63,44 +63,48 @@ class QueueItem:
 class QueuePage:
     items: list[QueueItem]
     total: int
-    page: int
-    pages: int
+    page: keyset.Page
     filters: Filters = field(default_factory=Filters)
 
 
 async def awaiting(
-    session: AsyncSession, scope: Scope, filters: Filters, *, page: int = 1, today: date | None = None
+    session: AsyncSession, scope: Scope, filters: Filters, *, at: keyset.At = keyset.START, today: date | None = None
 ) -> QueuePage:
-    """Applications awaiting a decision in the user's scope: deferred first, then by deadline."""
+    """Applications awaiting a decision in the user's scope: deferred first, then by deadline; a page of them by
+    keyset, with the exact total (an index-only count: the cases awaiting a decision are a few days' intake)."""
     today = today or local_today()
-    conditions: list[ColumnElement[bool]] = [Registration.status.in_(AWAITING_STATUSES)]
-    if filters.status in STATUS_FILTERS:
-        conditions.append(Registration.status == RegistrationStatus(filters.status))
+    statuses = [RegistrationStatus(filters.status)] if filters.status in STATUS_FILTERS else sorted(AWAITING_STATUSES)
+    conditions: list[ColumnElement[bool]] = []
     if not scope.is_city:
         conditions.append(Registration.county_code == scope.area_code)
     elif filters.county:
         conditions.append(Registration.county_code == filters.county)
-    await audit.record(
-        session, scope.actor, "queue.view", "queue", scope.area_code or "city", {**filters.as_query(), "page": page}
-    )
     if filters.due == "overdue":
         conditions.append(Registration.deadline < today)
     elif filters.due == "week":
         conditions.append(Registration.deadline <= today + timedelta(days=7))
-    total = await session.scalar(select(func.count()).select_from(Registration).where(*conditions)) or 0
-    win = paging.window(total, page, PAGE_SIZE)
-    rows = (
-        await session.execute(
-            select(Registration, Person.name, _identity_claimed)
-            .join(Person, Person.id == Registration.person_id)
-            .where(*conditions)
-            # "deferred" sorts before "submitted": deferred cases first, and the queue indexes give
-            # this order without sorting.
-            .order_by(Registration.status, Registration.deadline, Registration.id)
-            .limit(win.limit)
-            .offset(win.offset)
-        )
-    ).all()
+    total = await session.scalar(
+        select(func.count()).select_from(Registration).where(Registration.status.in_(statuses), *conditions)
+    )
+    query = (
+        select(Registration, Person.name, _identity_claimed)
+        .join(Person, Person.id == Registration.person_id)
+        .where(*conditions)
+    )
+    # One stretch per status, deferred first: each is read along the queue index (county, status, deadline, id)
+    # with the status fixed (an IN on it would leave PostgreSQL sorting the whole queue), so a page seeks straight
+    # to its deadline.
+    listing = keyset.Listing(
+        f"queue.{statuses[0] if len(statuses) == 1 else 'all'}",
+        [keyset.Segment(query.where(Registration.status == s), (Registration.deadline, Registration.id))
+         for s in statuses],
+    )  # fmt: skip
+    found = await keyset.read(session, listing, at, PAGE_SIZE)
+    await audit.record(
+        session, scope.actor, "queue.view", "queue", scope.area_code or "city",
+        {**filters.as_query(), "page": found.mode.value},
+    )  # fmt: skip
+    rows = found.rows
     latest = max((r.deadline for r, _, _ in rows), default=today)
     # One query for the calendar of the whole page, not one per row.
     overrides = await overrides_between(session, today, max(latest, today))
@@ -118,4 +122,4 @@ async def awaiting(
         )
         for r, name, claimed in rows
     ]
-    return QueuePage(items, total, win.page, win.pages, filters)
+    return QueuePage(items, total or 0, found, filters)

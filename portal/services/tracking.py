@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, exists, func, nulls_first, or_, select
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,8 @@ from portal.clock import LOCAL_TZ, local_date, local_today
 from portal.crypto import Cipher
 from portal.i18n import _l
 from portal.models import (
+    Certification,
+    CertificationStatus,
     Education,
     Grant,
     Person,
@@ -31,11 +33,15 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.rules import difficulty
 from portal.rules.policies import OLDER_MEN, OLDER_WOMEN, months_before
-from portal.services import audit, cases, certifications, fields, paging, proposals, service_records
+from portal.services import audit, cases, certifications, fields, keyset, proposals, service_records
 from portal.services.errors import InputError, NotAllowed
 from portal.services.staff import Scope
 
 PAGE_SIZE = 25
+COUNT_CAP = keyset.COUNT_CAP  # each view's count stops here
+# The views counted on their tabs. Not "certify": who is to propose is read from each person's age, registration
+# and certifications, row by row, so even a capped count costs a thousand rows' reads, every time the list opens.
+COUNTED = ("due", "first", "overdue")
 CERTIFICATION = "P11"  # the policy whose grant is the certification of employment difficulty
 
 SHOW_LABELS: dict[str, object] = {
@@ -90,9 +96,9 @@ class Row:
 class TrackingPage:
     rows: list[Row]
     show: str
-    counts: dict[str, int]
-    page: int
-    pages: int
+    counts: dict[str, int]  # per view in COUNTED, at most count_cap
+    page: keyset.Page
+    count_cap: int
 
 
 def _month_starts(today: date) -> tuple[date, date]:
@@ -118,20 +124,28 @@ def to_certify(today: date) -> ColumnElement[bool]:
     )
     a_year = months_before(today, difficulty.LONG_UNEMPLOYED_MONTHS) + timedelta(days=1)
     long_unemployed = Registration.decided_at < datetime.combine(a_year, time(), tzinfo=LOCAL_TZ)
-    return and_(or_(older, long_unemployed), ~certified())
+    return and_(or_(older, long_unemployed), not_certified())
 
 
-def _conditions(show: str, today: date) -> ColumnElement[bool]:
-    this_month, last_month = _month_starts(today)
-    if show == "certify":
-        return to_certify(today)
-    never = Registration.last_contact_on.is_(None)
-    first_late = and_(never, Registration.first_contact_due < today)
-    if show == "first":
-        return and_(never, Registration.first_contact_due.is_not(None))
-    if show == "overdue":  # the first contact late, or a whole calendar month gone by without one
-        return or_(first_late, Registration.last_contact_on < last_month)
-    return or_(never, Registration.last_contact_on < this_month)
+def not_certified() -> ColumnElement[bool]:
+    """NOT certified(), as two NOT EXISTS side by side (not NOT of an OR): each becomes an anti-join, which the
+    planner estimates well, so a page or a capped count reads its rows in index order and stops."""
+    return and_(
+        ~exists().where(Grant.person_id == Registration.person_id, Grant.policy_code == CERTIFICATION),
+        ~certifications.certified_person(),
+    )
+
+
+def certified_by_row() -> ColumnElement[bool]:
+    """certified(), for a condition that is negated or OR-ed (the worklist's "not one of the earlier reasons"): each
+    check a scalar subquery, one index probe per row read. As EXISTS there, PostgreSQL hashes every certification in
+    the city before the first row, costing the hash against all the rows the query might read, not the few its
+    LIMIT lets it read."""
+    grant = select(Grant.id).where(Grant.person_id == Registration.person_id, Grant.policy_code == CERTIFICATION)
+    certification = select(Certification.id).where(
+        Certification.person_id == Registration.person_id, Certification.status == CertificationStatus.CERTIFIED
+    )
+    return or_(grant.limit(1).scalar_subquery().is_not(None), certification.limit(1).scalar_subquery().is_not(None))
 
 
 def _why(registration: Registration, today: date) -> str:
@@ -153,37 +167,66 @@ WHY_LABELS: dict[str, object] = {
 }
 
 
+Stretch = tuple[ColumnElement[bool], tuple[keyset.Key, ...]]  # its rows, and their sort keys
+
+
+def _stretches(show: str, today: date) -> list[Stretch]:
+    """The view as stretches in the list's order, each read along its own index (never NULL keys): never contacted
+    with a first contact due, by that day; never contacted without one; then the contacted, the longest ago first."""
+    this_month, last_month = _month_starts(today)
+    never = Registration.last_contact_on.is_(None)
+    dated = Registration.first_contact_due.is_not(None)
+    by_due = (Registration.first_contact_due, Registration.id)
+    by_contact = (Registration.last_contact_on, Registration.id)
+    undated: Stretch = (and_(never, Registration.first_contact_due.is_(None)), (Registration.id,))
+    if show == "first":
+        return [(and_(never, dated), by_due)]
+    if show == "overdue":
+        return [(and_(never, Registration.first_contact_due < today), by_due),
+                (Registration.last_contact_on < last_month, by_contact)]  # fmt: skip
+    if show == "certify":
+        return [(and_(never, dated), by_due), undated, (Registration.last_contact_on.is_not(None), by_contact)]
+    return [(and_(never, dated), by_due), undated, (Registration.last_contact_on < this_month, by_contact)]
+
+
+async def _count(session: AsyncSession, base: list[Any], show: str, today: date) -> int:
+    """How many people a view has, up to COUNT_CAP: its stretches counted in turn along their indexes (reading the
+    index alone), each stopping at what is left of the cap; one count with the view's OR would read the county's
+    whole list."""
+    total = 0
+    for rows, keys in _stretches(show, today):
+        query = select(Registration.id).where(*base, rows).order_by(*keys)
+        total += await session.scalar(keyset.capped_count(query, COUNT_CAP - total)) or 0
+        if total >= COUNT_CAP:
+            break
+    return total
+
+
 async def tracking_list(
-    session: AsyncSession, scope: Scope, *, show: str = "due", page: int = 1, today: date | None = None
-) -> TrackingPage:
-    """The county's registered people due a contact (city staff: the whole city's), the longest without one
-    first; counts for each view."""
+    session: AsyncSession, scope: Scope, *, show: str = "due", at: keyset.At = keyset.START,
+    today: date | None = None,
+) -> TrackingPage:  # fmt: skip
+    """The county's registered people due a contact (city staff: the whole city's), never contacted first (by the
+    day their first contact is due), then the longest without one; a page by keyset, and the counts of the COUNTED
+    views, each stopping at COUNT_CAP."""
     today = today or local_today()
     show = show if show in SHOW_LABELS else "due"
     base: list[Any] = [Registration.status == RegistrationStatus.REGISTERED]
     if not scope.is_city:
         base.append(Registration.county_code == scope.area_code)
-    counts = {
-        name: await session.scalar(
-            select(func.count())
-            .select_from(Registration)
-            .join(Person, Person.id == Registration.person_id)
-            .where(*base, _conditions(name, today))
-        )
-        or 0
-        for name in SHOW_LABELS
-    }
-    win = paging.window(counts[show], page, PAGE_SIZE)
-    found = await session.execute(
-        select(Registration, Person, certified().label("certified"))
-        .join(Person, Person.id == Registration.person_id)
-        .where(*base, _conditions(show, today))
-        .order_by(nulls_first(Registration.last_contact_on.asc()), Registration.first_contact_due, Registration.id)
-        .limit(win.limit)
-        .offset(win.offset)
+    counts = {name: await _count(session, base, name, today) for name in COUNTED}
+    extra = [to_certify(today)] if show == "certify" else []
+    query = select(Registration, Person).join(Person, Person.id == Registration.person_id).where(*base)
+    listing = keyset.Listing(
+        f"tracking.{show}", [keyset.Segment(query.where(rows, *extra), keys) for rows, keys in _stretches(show, today)]
     )
-    rows = [_row(r, person, holds, today) for r, person, holds in found.all()]
-    return TrackingPage(rows, show, counts, win.page, win.pages)
+    found = await keyset.read(session, listing, at, PAGE_SIZE)
+    # Whether each person on the page is certified, asked for these rows only: in the page's own query PostgreSQL
+    # would hash every certification in the city to answer for 25 rows.
+    ids = [registration.id for registration, _ in found.rows]
+    holding = dict((await session.execute(select(Registration.id, certified()).where(Registration.id.in_(ids)))).all())
+    rows = [_row(r, person, bool(holding.get(r.id)), today) for r, person in found.rows]
+    return TrackingPage(rows, show, counts, found, COUNT_CAP)
 
 
 def _row(registration: Registration, person: Person, holds: bool, today: date) -> Row:

@@ -3,18 +3,18 @@ ordered by need, each row saying why: overdue actions in the plans they hold, re
 due, first contacts late, a month without contact, first contacts coming due, falling behind the 12333 minimum, a
 year or more unemployed without certification, and this month's contact still to make.
 
-Each reason is read by its own query along an index, the most urgent first, and stops at the number shown; the
-rows are merged by person (one row, all its reasons) in Python. Counts stop at COUNT_CAP, so a county of 100,000
-people costs the same as one of 1,000."""
+A person is listed once, under their most pressing reason: the list is the reasons one after another, each holding
+the people it is the most pressing reason of, in the order it became due. Each is a keyset stretch read along its
+index, so any page, the last one too, costs a page of index reads; all of a row's reasons are then read for the page
+in one query. Counts stop at COUNT_CAP, so a county of 100,000 people costs the same as one of 1,000."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import LOCAL_TZ, local_today
@@ -27,10 +27,11 @@ from portal.models import (
     Recommendation,
     Registration,
     RegistrationStatus,
+    ServiceMinimumCount,
 )
 from portal.rules import difficulty
 from portal.rules.policies import months_before
-from portal.services import audit, service_minimum, tracking
+from portal.services import audit, keyset, service_minimum, tracking
 from portal.services.staff import Scope
 from portal.services.vacancies import OPEN_RESULTS
 
@@ -66,76 +67,134 @@ class Row:
     reasons: list[Reason] = field(default_factory=list)
     plan_id: int | None = None
 
-    @property
-    def rank(self) -> tuple[int, date, int]:
-        first = min(self.reasons, key=lambda r: (RANK[r.code], r.since))
-        return RANK[first.code], first.since, self.registration_id
-
 
 @dataclass(frozen=True)
 class Worklist:
     rows: list[Row]
     counts: dict[str, int]  # per reason, at most COUNT_CAP
-    shown: int
-    more: bool  # some reason had more people than shown
+    shown: int  # rows a page
+    page: keyset.Page
     count_cap: int = COUNT_CAP
 
 
-def _standing(scope: Scope) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Registration.status == RegistrationStatus.REGISTERED]
-    if not scope.is_city:
-        where.append(Registration.county_code == scope.area_code)
-    return where
+class _Reasons:
+    """Each reason as a condition on a registration (correlated), with the day it became due; and the stretches."""
 
+    def __init__(self, scope: Scope, today: date) -> None:
+        self.scope = scope
+        self.today = today
+        this_month = today.replace(day=1)
+        last_month = (this_month - timedelta(days=1)).replace(day=1)
+        a_year = months_before(today, difficulty.LONG_UNEMPLOYED_MONTHS) + timedelta(days=1)
+        self.standing: list[ColumnElement[bool]] = [Registration.status == RegistrationStatus.REGISTERED]
+        if not scope.is_city:
+            self.standing.append(Registration.county_code == scope.area_code)
+        never = Registration.last_contact_on.is_(None)
+        contact, due, decided = Registration.last_contact_on, Registration.first_contact_due, Registration.decided_at
+        long_ago = and_(decided.is_not(None), decided < datetime.combine(a_year, time(), tzinfo=LOCAL_TZ))
+        # Unemployed a year or more and not certified, for the later stretches' "not this reason" (see
+        # tracking.certified_by_row).
+        self.long_unemployed_by_row = and_(long_ago, ~tracking.certified_by_row())
+        # The reasons of a standing registration: (condition, since, the sort key's column). Each condition is true
+        # or false, never NULL (a NULL column is tested first), as the later stretches exclude them with NOT.
+        self.own: dict[str, tuple[ColumnElement[bool], Any]] = {
+            "first_late": (and_(never, due.is_not(None), due < today), due),
+            "overdue": (and_(contact.is_not(None), contact < last_month), contact),
+            "first_due": (and_(never, due.is_not(None), due >= today), due),
+            "behind_minimum": (and_(decided.is_not(None), service_minimum._behind(scope, today)), decided),
+            "long_unemployed": (and_(long_ago, tracking.not_certified()), decided),
+            "due": (and_(contact.is_not(None), contact >= last_month, contact < this_month), contact),
+        }  # fmt: skip
 
-def _sources(scope: Scope, today: date) -> dict[str, Any]:  # reason: a Select of (registration id, since)
-    """For each reason of the county's people (the plan's is the case worker's own), a query of (registration id,
-    since) in the order of need."""
-    this_month = today.replace(day=1)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
-    a_year = months_before(today, difficulty.LONG_UNEMPLOYED_MONTHS) + timedelta(days=1)
-    standing = _standing(scope)
-    county = [] if scope.is_city else [Recommendation.county_code == scope.area_code]
-    return {
-        "plan_overdue": (
-            select(Plan.registration_id, func.min(PlanAction.due_on).label("since"))
+    def _plan_actions(self, registration_id: Any) -> Any:
+        """The case worker's own open plans' overdue actions, of a registration."""
+        return (
+            select(func.min(PlanAction.due_on))
+            .join(Plan, Plan.id == PlanAction.plan_id)
+            .where(Plan.registration_id == registration_id, Plan.case_worker_id == self.scope.staff_id,
+                   Plan.status == PlanStatus.OPEN, PlanAction.done_on.is_(None), PlanAction.due_on < self.today)
+        )  # fmt: skip
+
+    def _follow_ups(self, registration_id: Any) -> Any:
+        county = [] if self.scope.is_city else [Recommendation.county_code == self.scope.area_code]
+        return select(func.min(Recommendation.follow_up_due)).where(
+            Recommendation.registration_id == registration_id, *county, Recommendation.result.in_(OPEN_RESULTS),
+            Recommendation.follow_up_due <= self.today,
+        )  # fmt: skip
+
+    def member(self, reason: str, registration_id: Any, *, by_row: bool = False) -> ColumnElement[bool]:
+        """The registration has the reason (for the plan's and follow-up's, any registration id expression; for the
+        others, a query on Registration outer-joined to the 12333 counts). `by_row`: for a condition negated or
+        inside a CASE, read a row at a time."""
+        if reason == "long_unemployed" and by_row:
+            return and_(*self.standing, self.long_unemployed_by_row)
+        if reason == "plan_overdue":
+            plans: Select[Any] = self._plan_actions(registration_id).with_only_columns(PlanAction.id)
+            return plans.exists()
+        if reason == "follow_up":
+            follow_ups: Select[Any] = self._follow_ups(registration_id).with_only_columns(Recommendation.id)
+            return follow_ups.exists()
+        return and_(*self.standing, self.own[reason][0])
+
+    def stretches(self) -> list[keyset.Segment]:
+        """One stretch per reason, in rank order, each holding the people it is the most pressing reason of."""
+        found: list[keyset.Segment] = []
+        for n, reason in enumerate(REASON_LABELS):
+            earlier = list(REASON_LABELS)[:n]
+            if reason in ("plan_overdue", "follow_up"):
+                source = self._plan_source() if reason == "plan_overdue" else self._follow_up_source()
+                query = select(source.c.id).where(*(~self.member(code, source.c.id, by_row=True) for code in earlier))
+                found.append(keyset.Segment(query, (source.c.since, source.c.id)))
+                continue
+            condition, since = self.own[reason]
+            query = (
+                _with_counts(select(Registration.id))
+                .where(*self.standing, condition)
+                .where(*(~self.member(code, Registration.id, by_row=True) for code in earlier))
+            )
+            found.append(keyset.Segment(query, (since, Registration.id)))
+        return found
+
+    def _plan_source(self) -> Any:
+        return (
+            select(Plan.registration_id.label("id"), func.min(PlanAction.due_on).label("since"))
             .join(PlanAction, PlanAction.plan_id == Plan.id)
-            .where(Plan.case_worker_id == scope.staff_id, Plan.status == PlanStatus.OPEN,
-                   PlanAction.done_on.is_(None), PlanAction.due_on < today)
-            .group_by(Plan.registration_id).order_by("since", Plan.registration_id)
-        ),
-        "follow_up": (
-            select(Recommendation.registration_id, func.min(Recommendation.follow_up_due).label("since"))
-            .where(*county, Recommendation.result.in_(OPEN_RESULTS), Recommendation.follow_up_due <= today)
-            .group_by(Recommendation.registration_id).order_by("since", Recommendation.registration_id)
-        ),
-        "first_late": (
-            select(Registration.id, Registration.first_contact_due)
-            .where(*standing, Registration.last_contact_on.is_(None), Registration.first_contact_due < today)
-            .order_by(Registration.first_contact_due, Registration.id)
-        ),
-        "overdue": (
-            select(Registration.id, Registration.last_contact_on)
-            .where(*standing, Registration.last_contact_on < last_month)
-            .order_by(Registration.last_contact_on, Registration.id)
-        ),
-        "first_due": (
-            select(Registration.id, Registration.first_contact_due)
-            .where(*standing, Registration.last_contact_on.is_(None), Registration.first_contact_due >= today)
-            .order_by(Registration.first_contact_due, Registration.id)
-        ),
-        "long_unemployed": (
-            select(Registration.id, Registration.decided_at)
-            .where(*standing, Registration.decided_at < datetime.combine(a_year, time(), tzinfo=LOCAL_TZ),
-                   ~tracking.certified())
-            .order_by(Registration.decided_at, Registration.id)
-        ),
-        "due": (
-            select(Registration.id, Registration.last_contact_on)
-            .where(*standing, Registration.last_contact_on >= last_month, Registration.last_contact_on < this_month)
-            .order_by(Registration.last_contact_on, Registration.id)
-        ),
-    }  # fmt: skip
+            .where(Plan.case_worker_id == self.scope.staff_id, Plan.status == PlanStatus.OPEN,
+                   PlanAction.done_on.is_(None), PlanAction.due_on < self.today)
+            .group_by(Plan.registration_id)
+            .subquery("plan_overdue")
+        )  # fmt: skip
+
+    def _follow_up_source(self) -> Any:
+        county = [] if self.scope.is_city else [Recommendation.county_code == self.scope.area_code]
+        return (
+            select(Recommendation.registration_id.label("id"), func.min(Recommendation.follow_up_due).label("since"))
+            .where(*county, Recommendation.result.in_(OPEN_RESULTS), Recommendation.follow_up_due <= self.today)
+            .group_by(Recommendation.registration_id)
+            .subquery("follow_up")
+        )
+
+    def counted(self, reason: str) -> Any:
+        """The reason's people, for a count (all of them, not only those it is the most pressing reason of)."""
+        if reason == "plan_overdue":
+            return select(self._plan_source().c.id)
+        if reason == "follow_up":
+            return select(self._follow_up_source().c.id)
+        return _with_counts(select(Registration.id)).where(self.member(reason, Registration.id))
+
+    def since_of(self, ids: list[int]) -> Any:
+        """Every reason of the registrations `ids`, in one query: for each reason, since when (NULL: not one)."""
+        columns = [
+            self._plan_actions(Registration.id).scalar_subquery(),
+            self._follow_ups(Registration.id).scalar_subquery(),
+            *(case((self.member(reason, Registration.id, by_row=True), self.own[reason][1])) for reason in self.own),
+        ]
+        return _with_counts(select(Registration.id, *columns)).where(Registration.id.in_(ids))
+
+
+def _with_counts(query: Any) -> Any:
+    counts = ServiceMinimumCount.__table__
+    return query.outerjoin(counts, counts.c.registration_id == Registration.id)
 
 
 def _day(value: Any, today: date) -> date:
@@ -144,61 +203,34 @@ def _day(value: Any, today: date) -> date:
     return value if isinstance(value, date) else today
 
 
-async def _capped_count(session: AsyncSession, query: Any) -> int:
-    return await session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP).subquery())) or 0
-
-
-async def worklist(session: AsyncSession, scope: Scope, *, shown: int = SHOWN, today: date | None = None) -> Worklist:
-    """The people who need the case worker now, `shown` of them (the most pressing), each with all its reasons."""
+async def worklist(
+    session: AsyncSession, scope: Scope, *, shown: int = SHOWN, at: keyset.At = keyset.START,
+    today: date | None = None,
+) -> Worklist:  # fmt: skip
+    """A page of the people who need the case worker now (`shown` of them, the most pressing first), each with all
+    its reasons; and how many people each reason has."""
     today = today or local_today()
     shown = min(max(shown, SHOWN), SHOWN_MAX)
-    rows: dict[int, Row] = {}
-    counts: dict[str, int] = {}
-    more = False
-
-    def add(reason: str, found: list[tuple[int, Any]]) -> None:
-        for registration_id, since in found:
-            rows.setdefault(registration_id, Row(registration_id)).reasons.append(Reason(reason, _day(since, today)))
-
-    sources: dict[str, Callable[[], Awaitable[list[tuple[int, Any]]]]] = {}
-    queries = _sources(scope, today)
-    for reason, query in queries.items():
-
-        async def read(query: Any = query) -> list[tuple[int, Any]]:
-            return [(registration_id, since) for registration_id, since in (await session.execute(query.limit(shown)))]
-
-        sources[reason] = read
-
-    async def behind() -> list[tuple[int, Any]]:
-        return list(await service_minimum.behind_first(session, scope, today, shown))
-
-    sources["behind_minimum"] = behind
-    for reason in REASON_LABELS:
-        found = await sources[reason]()
-        add(reason, found)
-        if reason == "behind_minimum":
-            counts[reason] = (
-                len(found)
-                if len(found) < shown
-                else len(await service_minimum.behind_first(session, scope, today, COUNT_CAP))
-            )
-        else:
-            counts[reason] = len(found) if len(found) < shown else await _capped_count(session, queries[reason])
-        more = more or counts[reason] > shown
-    chosen = sorted(rows.values(), key=lambda row: row.rank)[:shown]
-    await _describe(session, chosen, scope)
-    for row in chosen:
-        row.reasons.sort(key=lambda r: RANK[r.code])
+    reasons = _Reasons(scope, today)
+    counts = {
+        reason: await session.scalar(keyset.capped_count(reasons.counted(reason), COUNT_CAP)) or 0
+        for reason in REASON_LABELS
+    }
+    found = await keyset.read(session, keyset.Listing("worklist", reasons.stretches()), at, shown)
+    chosen = [Row(registration_id) for (registration_id,) in found.rows]
+    await _describe(session, chosen, scope, reasons)
     await audit.record(session, scope.actor, "worklist.view", "worklist", scope.area_code or "city",
-                       {"shown": len(chosen)})  # fmt: skip
-    return Worklist(chosen, counts, shown, more)
+                       {"shown": len(chosen), "page": found.mode.value})  # fmt: skip
+    return Worklist(chosen, counts, shown, found)
 
 
-async def _describe(session: AsyncSession, chosen: list[Row], scope: Scope) -> None:
-    """Each chosen row's number and name, and the case worker's plan for it, in two queries."""
+async def _describe(session: AsyncSession, chosen: list[Row], scope: Scope, reasons: _Reasons) -> None:
+    """Each chosen row's reasons, number and name, and the case worker's plan for it, in three queries."""
     ids = [row.registration_id for row in chosen]
     if not ids:
         return
+    codes = ["plan_overdue", "follow_up", *reasons.own]  # the columns of since_of
+    since = {registration_id: days for registration_id, *days in (await session.execute(reasons.since_of(ids))).all()}
     found = await session.execute(
         select(Registration.id, Registration.number, Person.name)
         .join(Person, Person.id == Registration.person_id)
@@ -214,3 +246,8 @@ async def _describe(session: AsyncSession, chosen: list[Row], scope: Scope) -> N
     for row in chosen:
         row.number, row.name = named.get(row.registration_id, ("", ""))
         row.plan_id = plans.get(row.registration_id)
+        days = since.get(row.registration_id, [None] * len(codes))
+        row.reasons = sorted(
+            (Reason(code, _day(day, reasons.today)) for code, day in zip(codes, days, strict=True) if day is not None),
+            key=lambda r: RANK[r.code],
+        )

@@ -3,14 +3,18 @@ entry taken down; limited per address; and the objection form's answers."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from portal.models import Notice, NoticeEntry, Objection
-from portal.services import notices
+from portal.services import notices, objections
 from portal.services.staff import scope_of
+from tests import paging
 from tests.conftest import post_form
 from tests.residents import sign_up
 from tests.routes.test_notice_permissions import _world
+from tests.services.test_notices import copies_of
 from tests.staffing import sign_in_staff
 
 OBJECT_LINK = "/1/objection"
@@ -121,3 +125,30 @@ async def test_a_notice_page_carries_its_qr_code_as_a_drawing(client, services, 
     page = (await client.get(f"/notices/{numbers['published']}")).text
     assert '<svg class="qr" role="img"' in page
     assert "&lt;svg" not in page
+
+
+async def test_the_objections_queue_pages_with_its_links_keeping_the_view(client, services, db, monkeypatch) -> None:
+    numbers = await _world(db, services)
+    first = await db.scalar(select(Objection).where(Objection.number == numbers["objection"]))
+    made = [first, *await copies_of(db, first, [(d, "440802", "received") for d in (3, -2, 3, 8, 0, 5)] + [
+        (2, "440802", "decided"), (1, "440803", "received")])]  # fmt: skip
+    open_ones = [o.number for o in sorted((o for o in made if o.county_code == "440802" and o.status != "decided"),
+                                          key=lambda o: (o.due, o.id))]  # fmt: skip
+    monkeypatch.setattr(objections, "PAGE_SIZE", 3)
+    await sign_in_staff(client, "chikan_clerk")
+
+    def shown(page: str) -> list[str]:
+        return re.findall(r'<a href="/staff/objections/([A-Z0-9]+)">', page)
+
+    assert await paging.follow(client, "/staff/objections", "next", shown) == [open_ones[:3], open_ones[3:6],
+                                                                                 open_ones[6:]]  # fmt: skip
+    assert await paging.follow(client, "/staff/objections?show=open&last=1", "prev", shown) == [
+        open_ones[4:], open_ones[1:4], open_ones[:1]]  # fmt: skip
+    links = paging.links((await client.get("/staff/objections?show=all")).text)
+    assert all("show=all" in url for url in links.values())
+    every = await paging.follow(client, "/staff/objections?show=all", "next", shown)
+    assert len(paging.flat(every)) == 8
+    for query in ("after=%E2%80%AE", "before=" + "9" * 900, "last=1&before=@@"):
+        response = await client.get(f"/staff/objections?{query}")
+        assert response.status_code == 200
+        assert shown(response.text) == (open_ones[4:] if "last=1" in query else open_ones[:3])

@@ -3,12 +3,17 @@ and who may see and act on it."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.models import Registration, StaffUser
+from portal.services import tracking
 from portal.services.staff import scope_of
-from tests.conftest import HTMX, post_form
+from tests import paging
+from tests.conftest import HTMX, make_id, post_form
 from tests.routes.test_staff_permissions import USERS, _as
 from tests.staffing import create_named_staff, registered_case, sign_in_staff
 
@@ -100,3 +105,65 @@ async def test_who_may_run_the_countys_data_comparison(client, services, db, who
         assert "/staff/cases/" not in shown.text  # the one person due was contacted by the comparison
     elif who.startswith("xiashan"):
         assert "compared=0" in response.headers["location"]  # their county: nobody due
+
+
+_ROW = re.compile(r'<li class="card tracking-row" id="row-([A-Z0-9]+)">')
+
+
+def _rows(page: str) -> list[str]:
+    return _ROW.findall(page)
+
+
+async def _seven(db, services) -> list[str]:
+    """Seven 赤坎 people due a contact, in the list's order: never contacted (by the day due), then by last contact."""
+    await create_named_staff(db)
+    reviewer = scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer")))
+    people = [
+        await registered_case(db, services, reviewer, phone=f"1330000091{n}",
+                              id_number=make_id(date(1990, 4, 1 + n), "M", sequence=n + 1))
+        for n in range(7)
+    ]  # fmt: skip
+    month = date.today().replace(day=1)
+    for n, person in enumerate(people):
+        values = ({"first_contact_due": date.today() + timedelta(days=n), "last_contact_on": None} if n < 3
+                  else {"last_contact_on": month - timedelta(days=40 - n)})  # fmt: skip
+        await db.execute(update(Registration).where(Registration.id == person.id).values(**values))
+    await db.commit()
+    return [person.number for person in people]
+
+
+async def test_without_javascript_the_pager_walks_the_view_and_a_contact_comes_back_to_its_page(
+    client, services, db, monkeypatch
+) -> None:
+    monkeypatch.setattr(tracking, "PAGE_SIZE", 3)
+    expected = await _seven(db, services)
+    await sign_in_staff(client, "chikan_clerk")
+    assert await paging.follow(client, "/staff/tracking?show=due", "next", _rows) == [expected[:3], expected[3:6],
+                                                                                        expected[6:]]  # fmt: skip
+    assert await paging.follow(client, "/staff/tracking?show=due&last=1", "prev", _rows) == [
+        expected[4:], expected[1:4], expected[:1]]  # fmt: skip
+    second_url = paging.links((await client.get("/staff/tracking?show=due")).text)["next"]
+    assert "show=due" in second_url
+    second = (await client.get(second_url)).text
+    after = re.search(r'name="after" value="([^"]+)"', second).group(1)
+    chosen = expected[4]
+    response = await post_form(client, f"/staff/tracking/{chosen}", {**CONTACT, "show": "due", "after": after},
+                               page=second_url)  # fmt: skip
+    assert response.status_code == 303
+    assert f"after={after}" in response.headers["location"]
+    back = await client.get(response.headers["location"])
+    assert _rows(back.text) == [expected[3], expected[5], expected[6]]  # the same page, without the one contacted
+
+
+@pytest.mark.parametrize("query", ["after=%E6%B5%8B%E8%AF%95", "before=" + "Z" * 3000, "last=1&after=x", "after=e30"])
+async def test_a_tampered_cursor_never_gives_a_server_error(client, services, db, monkeypatch, query) -> None:
+    monkeypatch.setattr(tracking, "PAGE_SIZE", 3)
+    expected = await _seven(db, services)
+    await sign_in_staff(client, "chikan_clerk")
+    response = await client.get(f"/staff/tracking?show=due&{query}")
+    assert response.status_code == 200
+    assert _rows(response.text) == (expected[4:] if "last=1" in query else expected[:3])
+    forged = await post_form(client, f"/staff/tracking/{expected[0]}", {**CONTACT, "after": "%0D%0A" + "x" * 900},
+                             page="/staff/tracking")  # fmt: skip
+    assert forged.status_code == 303
+    assert "after" not in forged.headers["location"]  # longer than any cursor: dropped

@@ -3,11 +3,17 @@ asked for in the query cannot be made a problem."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pytest
 from sqlalchemy import select, update
 
 from portal.models import Registration, StaffUser
+from portal.services import worklist
 from portal.services.staff import scope_of
+from tests import paging
+from tests.conftest import make_id
 from tests.routes.test_staff_permissions import USERS, _as
 from tests.staffing import create_named_staff, registered_case, sign_in_staff
 
@@ -45,3 +51,35 @@ async def test_any_number_shown_answers_with_the_list(client, services, db, show
     assert response.status_code == 200
     assert registration.number in response.text
     assert response.headers["cache-control"] == "no-store"
+
+
+async def test_the_pager_walks_the_worklist_keeping_the_number_shown(client, services, db, monkeypatch) -> None:
+    monkeypatch.setattr(worklist, "SHOWN", 2)
+    await create_named_staff(db)
+    reviewer = scope_of(await db.scalar(select(StaffUser).where(StaffUser.username == "chikan.reviewer")))
+    people = [
+        await registered_case(db, services, reviewer, phone=f"1330000092{n}",
+                              id_number=make_id(date(1990, 5, 1 + n), "M", sequence=n + 1))
+        for n in range(5)
+    ]  # fmt: skip
+    for n, person in enumerate(people):  # no contact for a year: the longest ago first
+        await db.execute(update(Registration).where(Registration.id == person.id)
+                         .values(first_contact_due=None, last_contact_on=date(2025, 6, 1 + n)))  # fmt: skip
+    await db.commit()
+    expected = [person.number for person in people]
+    await sign_in_staff(client, "chikan_clerk")
+
+    def numbers(page: str) -> list[str]:
+        return [n for n in re.findall(r'<a href="/staff/cases/([A-Z0-9]+)">', page)]
+
+    assert await paging.follow(client, "/staff/worklist", "next", numbers) == [expected[:2], expected[2:4],
+                                                                               expected[4:]]  # fmt: skip
+    assert await paging.follow(client, "/staff/worklist?last=1", "prev", numbers) == [expected[3:], expected[1:3],
+                                                                                      expected[:1]]  # fmt: skip
+    three = paging.links((await client.get("/staff/worklist?shown=3")).text)
+    assert all("shown=3" in url for url in three.values())
+    assert await paging.follow(client, three["next"], "next", numbers) == [expected[3:]]
+    for query in ("after=garbage", "before=WyJ3b3JrbGlzdCIsOSwiMjAyNS0wNi0wMSIsMV0", "last=1&before=x"):
+        response = await client.get(f"/staff/worklist?{query}")
+        assert response.status_code == 200
+        assert numbers(response.text) == (expected[3:] if "last=1" in query else expected[:2])

@@ -3,6 +3,7 @@ read in batches, with ID numbers masked unless the reader may see them, and ever
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import date
@@ -13,9 +14,10 @@ from sqlalchemy import select
 
 from portal.models import AuditEntry, Registration, ServiceChannel, ServiceKind, ServiceResult, StaffRole
 from portal.rules.masking import mask_id
-from portal.services import ledger, service_records, staff_accounts
+from portal.services import keyset, ledger, service_records, staff_accounts
 from portal.services.errors import InputError, NotFound
 from portal.services.staff import Scope, scope_of
+from tests import paging
 from tests.conftest import make_id
 from tests.staffing import STAFF_PASSWORD, registered_case
 
@@ -191,3 +193,79 @@ def test_only_reviewers_may_see_whole_id_numbers() -> None:
     seen = {role: ledger.may_see_id_numbers(Scope(1, "u", "U", role, "440802")) for role in StaffRole}
     assert seen == {StaffRole.CLERK: False, StaffRole.REVIEWER: True, StaffRole.CITY_ADMIN: False,
                     StaffRole.CITY_VIEWER: False}  # fmt: skip
+
+
+# ---- paging by keyset ------------------------------------------------------------------------------------------------
+
+
+async def _seven_records(db, services, reviewer: Scope) -> None:
+    """Seven records of two people (李四 and 张三) with ties on every column, so each sort pages through ties."""
+    li = await registered_case(db, services, reviewer, phone="13300000121", id_number=ID_1, name="李四")
+    zhang = await registered_case(db, services, reviewer, phone="13300000122", id_number=ID_2, name="张三")
+    for person, day, kind, channel, result in (
+        (zhang, date(2026, 9, 3), ServiceKind.TRACKING, ServiceChannel.PHONE, ServiceResult.REACHED),
+        (li, date(2026, 9, 3), ServiceKind.GUIDANCE, ServiceChannel.VISIT, ServiceResult.NOT_REACHED),
+        (zhang, date(2026, 10, 1), ServiceKind.TRACKING, ServiceChannel.SMS, ServiceResult.REACHED),
+        (li, date(2026, 10, 1), ServiceKind.POLICY, ServiceChannel.PHONE, ServiceResult.REFUSED_WITH_REASON),
+        (zhang, date(2026, 11, 2), ServiceKind.TRAINING, ServiceChannel.PHONE, ServiceResult.REACHED),
+        (li, date(2026, 11, 2), ServiceKind.TRACKING, ServiceChannel.VISIT, ServiceResult.NOT_REACHED),
+        (zhang, date(2026, 11, 20), ServiceKind.GUIDANCE, ServiceChannel.PHONE, ServiceResult.REACHED),
+    ):  # fmt: skip
+        await _record(db, person, day, kind, channel, result, note=f"{person.number}-{day}")
+
+
+def _value(entry: ledger.Entry, sort: str) -> object:
+    return entry.name if sort == "person" else getattr(entry, sort)
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort", list(ledger.SORT_LABELS))
+async def test_paging_either_way_in_any_sort_visits_every_record_once_in_order(
+    db, services, scopes, monkeypatch, sort: str, order: str
+) -> None:
+    await _seven_records(db, services, scopes["reviewer"])
+    every = await _entries(db, services, scopes["admin"])  # a page of 30 holds them all
+    expected = [e.id for e in sorted(every, key=lambda e: (_value(e, sort), e.id), reverse=order == "desc")]
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 3)
+
+    async def read(at):
+        found = await ledger.ledger(db, services.cipher, scopes["reviewer"], ledger.Filters(sort=sort, order=order),
+                                    at=at, today=TODAY)  # fmt: skip
+        return [e.id for e in found.entries], found.page
+
+    assert await paging.forward(read) == [expected[:3], expected[3:6], expected[6:]]
+    assert await paging.backward(read) == [expected[4:], expected[1:4], expected[:1]]
+
+
+async def test_a_filter_a_sort_and_a_cursor_together_and_no_name_in_the_cursor(db, services, scopes, monkeypatch):
+    await _seven_records(db, services, scopes["reviewer"])
+    phone = ledger.Filters(channel="phone", sort="person", order="asc")
+    every = await _entries(db, services, scopes["admin"], channel="phone")
+    expected = [e.id for e in sorted(every, key=lambda e: (e.name, e.id))]
+    assert len(expected) == 4
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 2)
+
+    async def read(at):
+        found = await ledger.ledger(db, services.cipher, scopes["reviewer"], phone, at=at, today=TODAY)
+        return [e.id for e in found.entries], found.page
+
+    assert await paging.forward(read) == [expected[:2], expected[2:]]
+    assert await paging.backward(read) == [expected[2:], expected[:2]]
+    first = await ledger.ledger(db, services.cipher, scopes["reviewer"], phone, today=TODAY)
+    opened = base64.urlsafe_b64decode(first.page.next + "==").decode()
+    assert not {"李", "张"} & set(opened)  # a name sort's cursor holds the record's id only
+    assert first.total == 4
+    monkeypatch.setattr(ledger, "COUNT_CAP", 3)
+    capped = await ledger.ledger(db, services.cipher, scopes["reviewer"], phone, today=TODAY)
+    assert (capped.total, capped.count_cap) == (3, 3)
+
+
+async def test_a_cursor_never_shows_another_countys_records(db, services, scopes, monkeypatch) -> None:
+    await _seven_records(db, services, scopes["reviewer"])
+    monkeypatch.setattr(ledger, "PAGE_SIZE", 3)
+    xiashan = Scope(0, "xiashan.reviewer", "霞山审核", StaffRole.REVIEWER, "440803")
+    for sort in ("day", "person"):
+        filters = ledger.Filters(sort=sort)
+        first = await ledger.ledger(db, services.cipher, scopes["reviewer"], filters, today=TODAY)
+        for at in (keyset.At(after=first.page.next), keyset.At(before=first.page.next), keyset.At(last="1")):
+            assert (await ledger.ledger(db, services.cipher, xiashan, filters, at=at, today=TODAY)).entries == []

@@ -21,13 +21,15 @@ from portal.models import (
     NoticeEntry,
     Objection,
     PaymentStatus,
+    StaffRole,
 )
 from portal.rules.workdays import period_of
-from portal.services import credit, notices, objections, policy_applications, staff_accounts
+from portal.services import credit, keyset, notices, objections, policy_applications, staff_accounts
 from portal.services.audit import SYSTEM
 from portal.services.errors import Conflict, InputError, RateLimited
 from portal.services.ratelimit import make_limiter
 from portal.services.staff import Scope, scope_of
+from tests import paging
 from tests.conftest import make_id
 from tests.staffing import STAFF_PASSWORD, registered_case
 
@@ -445,3 +447,63 @@ async def test_opening_an_objection_or_a_credit_case_is_audited(db, services, sc
     kept = select(AuditEntry).where(AuditEntry.target_id == filed.number).order_by(AuditEntry.id)
     actions = [e.action for e in await db.scalars(kept)]
     assert actions == ["objection.file", "objection.view"]
+
+
+# ---- the objections queue, a page at a time (keyset) -------------------------------------------------------------
+
+
+async def copies_of(db, objection: Objection, kinds: list[tuple[int, str, str]]) -> list[Objection]:
+    """Objections like `objection` (same notice, entry and person), one per (days to its answer, county, status):
+    a queue of any length without filing each through the public form."""
+    made = []
+    for n, (days, county, status) in enumerate(kinds):
+        copy = Objection(
+            number=f"{objection.number[:-3]}{900 + n}", notice_id=objection.notice_id, entry_id=objection.entry_id,
+            person_id=objection.person_id, county_code=county, ground=objection.ground, facts="复制", anonymous=True,
+            secret_hash=objection.secret_hash, status=status, due=objection.due + timedelta(days=days),
+        )  # fmt: skip
+        db.add(copy)
+        made.append(copy)
+    await db.commit()
+    return made
+
+
+def _open_in_order(made: list[Objection], county: str = "440802") -> list[str]:
+    shown = [o for o in made if o.county_code == county and o.status != "decided"]
+    return [o.number for o in sorted(shown, key=lambda o: (o.due, o.id))]
+
+
+async def test_the_objections_queue_pages_either_way_in_the_countys_open_objections_only(
+    db, services, scopes, monkeypatch
+) -> None:
+    clerk = await _clerk(db)
+    notice = await _published(db, services, scopes, clerk)
+    filed = await _file(db, services, notice)
+    first = await db.scalar(select(Objection).where(Objection.number == filed.number))
+    days = [3, -2, 3, 8, 0, 5]  # ties on the day: by the order filed
+    made = [first, *await copies_of(db, first, [(d, "440802", "received") for d in days] + [
+        (1, "440803", "received"), (2, "440802", "decided")])]  # fmt: skip
+    expected = _open_in_order(made)
+    assert len(expected) == 7
+    monkeypatch.setattr(objections, "PAGE_SIZE", 3)
+
+    async def read(at):
+        found = await objections.queue(db, clerk, at=at)
+        return [o.number for o in found.objections], found.page
+
+    assert await paging.forward(read) == [expected[:3], expected[3:6], expected[6:]]
+    assert await paging.backward(read) == [expected[4:], expected[1:4], expected[:1]]
+    assert (await objections.queue(db, clerk, at=keyset.At(last="1"))).total == 7
+    every = [o.number for o in sorted((o for o in made if o.county_code == "440802"), key=lambda o: (o.due, o.id))]
+    assert paging.flat(await paging.forward(lambda at: _numbers(objections.queue(db, clerk, show="all", at=at)))) \
+        == every  # fmt: skip
+    # 霞山's clerk with 赤坎's cursors: their own one objection, never 赤坎's.
+    xiashan = Scope(0, "xiashan.clerk", "霞山经办", StaffRole.CLERK, "440803")
+    page = (await objections.queue(db, clerk)).page
+    for at in (keyset.At(after=page.next), keyset.At(before=page.next), keyset.At(last="1"), keyset.At(after="!")):
+        assert [o.county_code for o in (await objections.queue(db, xiashan, at=at)).objections] == ["440803"]
+
+
+async def _numbers(found) -> tuple[list[str], keyset.Page]:
+    result = await found
+    return [o.number for o in result.objections], result.page

@@ -9,10 +9,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from portal.models import Registration, StatusProposal
-from portal.services import service_records, tracking
+from portal.models import Registration, StaffRole, StatusProposal
+from portal.services import keyset, service_records, tracking
 from portal.services.errors import InputError
 from portal.services.staff import Scope
+from tests import paging
 from tests.conftest import make_id
 from tests.staffing import registered_case
 
@@ -57,7 +58,7 @@ async def test_the_list_sorts_people_into_first_due_monthly_due_and_late(db, ser
                                   two_months.number: "overdue"}  # fmt: skip
     assert await shown("overdue") == {first_late.number: "first_late", two_months.number: "overdue"}
     counts = (await tracking.tracking_list(db, scopes["reviewer"], today=TODAY)).counts
-    assert counts == {"due": 4, "first": 2, "overdue": 2, "certify": 0}
+    assert counts == {"due": 4, "first": 2, "overdue": 2}  # "certify" is not counted: it is read row by row
 
 
 async def test_a_contact_that_reached_the_person_takes_them_off_the_month_and_one_that_did_not_leaves_them(
@@ -212,3 +213,63 @@ async def test_people_meeting_category_1_or_7_are_proposed_for_certification_unt
     listed = await tracking.tracking_list(db, scopes["reviewer"], show="certify")
     assert [row.number for row in listed.rows] == [a_year.number]
     assert (await tracking.row_of(db, scopes["reviewer"], older.number)).certify == []
+
+
+# ---- paging by keyset ------------------------------------------------------------------------------------------------
+
+
+async def _seven_due(db, services, reviewer: Scope) -> list[str]:
+    """Seven people due a contact and one contacted this month: the "due" view's numbers in its order (never
+    contacted by the day their first contact is due, ties by registration; without a due day; then by last contact)."""
+    people = await _people(db, services, reviewer, 8)
+    values = [
+        {"first_contact_due": TODAY - timedelta(days=3), "last_contact_on": None},
+        {"first_contact_due": TODAY + timedelta(days=2), "last_contact_on": None},
+        {"first_contact_due": TODAY + timedelta(days=2), "last_contact_on": None},
+        {"first_contact_due": None, "last_contact_on": None},
+        {"last_contact_on": date(2026, 9, 30)},
+        {"last_contact_on": date(2026, 10, 20)},
+        {"last_contact_on": date(2026, 10, 20)},
+        {"last_contact_on": date(2026, 11, 3)},  # contacted this month: not due
+    ]
+    for person, changes in zip(people, values, strict=True):
+        await _set(db, person, **changes)
+    return [person.number for person in people[:7]]
+
+
+def _reader(db, scope: Scope, show: str = "due"):
+    async def read(at):
+        listed = await tracking.tracking_list(db, scope, show=show, at=at, today=TODAY)
+        return [row.number for row in listed.rows], listed.page
+
+    return read
+
+
+async def test_paging_forward_and_back_visits_everyone_due_once_in_order(db, services, scopes, monkeypatch) -> None:
+    monkeypatch.setattr(tracking, "PAGE_SIZE", 3)
+    expected = await _seven_due(db, services, scopes["reviewer"])
+    read = _reader(db, scopes["reviewer"])
+    assert await paging.forward(read) == [expected[:3], expected[3:6], expected[6:]]
+    assert await paging.backward(read) == [expected[4:], expected[1:4], expected[:1]]
+    assert (await read(keyset.At(last="1")))[0] == expected[4:]
+    # Another view pages its own stretches: the late, first contact late first.
+    assert paging.flat(await paging.forward(_reader(db, scopes["reviewer"], "overdue"))) == [expected[0], expected[4]]
+    # A cursor from one view given to another, or forged: the first page.
+    first = await tracking.tracking_list(db, scopes["reviewer"], show="due", today=TODAY)
+    overdue = await tracking.tracking_list(db, scopes["reviewer"], show="overdue", at=keyset.At(after=first.page.next),
+                                           today=TODAY)  # fmt: skip
+    assert [row.number for row in overdue.rows] == [expected[0], expected[4]]
+    assert (await read(keyset.At(before="WyJ0cmFja2luZy5kdWUiLDAsIngiLDFd")))[0] == expected[:3]
+    # Another county's clerk with these cursors: their own county's list (nobody), never these people.
+    xiashan = _reader(db, Scope(0, "xiashan.clerk", "霞山经办", StaffRole.CLERK, "440803"))
+    for at in (keyset.At(after=first.page.next), keyset.At(before=first.page.next), keyset.At(last="1")):
+        assert (await xiashan(at))[0] == []
+
+
+async def test_the_counts_stop_at_the_cap(db, services, scopes, monkeypatch) -> None:
+    await _seven_due(db, services, scopes["reviewer"])
+    listed = await tracking.tracking_list(db, scopes["reviewer"], today=TODAY)
+    assert listed.counts == {"due": 7, "first": 3, "overdue": 2}
+    monkeypatch.setattr(tracking, "COUNT_CAP", 3)
+    capped = await tracking.tracking_list(db, scopes["reviewer"], today=TODAY)
+    assert (capped.counts, capped.count_cap) == ({"due": 3, "first": 3, "overdue": 2}, 3)
