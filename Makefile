@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 PYTEST_E2E_ARGS := --device "Pixel 7" --browser chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-e2e lint format translations browser clean
+.PHONY: help install run test test-unit test-e2e lint format translations browser clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -64,6 +64,17 @@ translations: install ## Extract the messages and update both catalogues
 	  --project zhanjiang-portal -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --ignore-obsolete
 	$(BIN)/python -m portal.i18n_tools tidy
+
+# PostgreSQL for `make bench`: its own database, created on the first run (and emptied by every run).
+BENCH_PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/bench
+
+bench: install ## The pages beside a bare Litestar route (wrk; SQLite, then PostgreSQL if it answers): bench/results/
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	  else echo "make bench needs wrk: run  sudo apt-get install -y wrk"; exit 1; fi; }
+	env -u DATABASE_URL $(BIN)/python bench/bench_pages.py
+	@if $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1)' 2>/dev/null; then \
+	  echo "== again on PostgreSQL"; DATABASE_URL=$(BENCH_PG_URL) $(BIN)/python bench/bench_pages.py; fi
 
 clean: ## Remove the virtualenv and caches (keeps instance/, the local database and keys)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results

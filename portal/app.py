@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookies import CookieError, SimpleCookie
@@ -28,16 +30,17 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Empty, HTTPScope, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import csrf, i18n, logging_filters, sessions
+from portal import csrf, i18n, json_logs, logging_filters, metrics, sessions
 from portal.adapters.sms import make_gateway
 from portal.adapters.social_insurance import make_social_insurance
 from portal.adapters.verification import make_sources
 from portal.app_services import Services
 from portal.clock import local_today
 from portal.config import Settings
-from portal.crypto import Cipher, SealedTokens
+from portal.crypto import SealedTokens
 from portal.db import make_engine, make_sessionmaker, session_scope
 from portal.input_guard import input_guard
+from portal.page_cache import PublicPages
 from portal.routes import DEPENDENCIES, ROUTES, staff_router
 from portal.routes.errors import EXCEPTION_HANDLERS
 from portal.services import audit, notices
@@ -61,6 +64,10 @@ STAFF_SESSION_COOKIE = "staff_session"
 # The account page polls this for the count of new messages: it must not keep a session alive by itself.
 INBOX_COUNT_PATH = "/account/inbox/count"
 NOTICE_CACHE_STORE = "notice_pages"
+# Pages the same for every visitor without a session (per language), answered whole from memory. A status page
+# (opened from a receipt's QR code) shows a status and nothing personal, the same to whoever holds the link.
+PUBLIC_PATHS = ("/", "/policies", "/notices", "/agencies", "/services", "/privacy")
+PUBLIC_PREFIXES = ("/policies/", "/notices/", "/services/", "/status/")
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -103,16 +110,19 @@ def _private(scope: Scope, cookies: SimpleCookie) -> bool:
     path = scope["path"]
     if path.startswith("/static/"):
         return False
-    if path.startswith("/status/") or any(
-        name in cookies and cookies[name].value != "null" for name in (SESSION_COOKIE, STAFF_SESSION_COOKIE)
-    ):
+    if path.startswith("/status/") or _has_session_cookie(cookies):
         return True
     session = scope.get("session")
     return session is Empty or sessions.has_data(session)
 
 
-def locale_and_headers(app: ASGIApp, *, secure: bool) -> ASGIApp:
-    """Pick the reader's language for this request, and add the security and caching headers."""
+def _has_session_cookie(cookies: SimpleCookie) -> bool:
+    return any(name in cookies and cookies[name].value != "null" for name in (SESSION_COOKIE, STAFF_SESSION_COOKIE))
+
+
+def locale_and_headers(app: ASGIApp, *, secure: bool, pages: PublicPages | None = None) -> ASGIApp:
+    """Pick the reader's language for this request, and add the security and caching headers. A public page for a
+    visitor without a session is answered by `pages` (kept whole for a few seconds) when given."""
     always = [*SECURITY_HEADERS, HSTS] if secure else SECURITY_HEADERS
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -120,7 +130,8 @@ def locale_and_headers(app: ASGIApp, *, secure: bool) -> ASGIApp:
             await app(scope, receive, send)
             return
         cookies = _request_cookies(scope)
-        token = i18n.current_locale.set(_reader_locale(scope, cookies))
+        locale = _reader_locale(scope, cookies)
+        token = i18n.current_locale.set(locale)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -135,7 +146,12 @@ def locale_and_headers(app: ASGIApp, *, secure: bool) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, receive, send_with_headers)
+            if pages is not None and pages.cacheable(scope) and not _has_session_cookie(cookies):
+                await pages(scope, receive, send_with_headers, locale=locale)
+            else:
+                await app(scope, receive, send_with_headers)
+                if pages is not None and scope["method"] not in csrf.SAFE_METHODS:
+                    pages.clear()  # whatever the form changed is seen at once in this process
         finally:
             i18n.current_locale.reset(token)
 
@@ -146,9 +162,23 @@ class PortalApp(Litestar):
     """Litestar with `locale_and_headers` around everything it answers. Route middleware runs only for
     matched routes; unrouted 404 and 405 pages need the reader's language and the headers too."""
 
-    def __init__(self, *args: Any, secure_cookies: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, secure_cookies: bool, public_page_seconds: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._outer = locale_and_headers(super().__call__, secure=secure_cookies)
+        self.public_pages = PublicPages(
+            super().__call__, paths=PUBLIC_PATHS, prefixes=PUBLIC_PREFIXES, gates={"/notices": self._notice_gate},
+            ttl_seconds=public_page_seconds,
+        )  # fmt: skip
+        self.state.public_pages = self.public_pages
+        # Outermost, metrics and the request id: they time and count everything, unrouted pages included.
+        self._outer = metrics.observe(
+            locale_and_headers(super().__call__, secure=secure_cookies, pages=self.public_pages), self.state.services
+        )
+
+    async def _notice_gate(self, scope: Scope) -> bool:
+        """Notice pages count against the reader's per-address limit, kept or not (routes.notices)."""
+        from portal.routes import notices
+
+        return await notices.count_notice_page(self.state.services, scope)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -158,15 +188,27 @@ class PortalApp(Litestar):
 
 
 async def run_jobs_every(services: Services, seconds: float) -> None:
-    """The in-app schedule for `portal jobs run-due`; safe beside other processes doing the same."""
-    from portal.services import jobs
+    """The in-app schedule for `portal jobs run-due`: every process and instance may run it, and one run at a time
+    happens city-wide (`job_lock`); a process that finds another one running skips its turn."""
+    from portal.services import job_lock, jobs
 
     log = logging.getLogger("portal.jobs")
+    settings = services.settings
     while True:
         try:
-            async with services.sessionmaker() as session, session.begin():
-                report = await jobs.run_due(session, services.cipher, services.sources.big_data)
-            log.info("run-due: %s", report.as_dict())
+            async with job_lock.one_run(
+                services.sessionmaker, "run_due", redis_url=settings.redis_url, redis_prefix=settings.redis_prefix
+            ) as session:
+                if session is None:
+                    log.debug("run-due skipped: another process is running it")
+                else:
+                    # Which process ran it, from when to when (epoch seconds, comparable across hosts): a run
+                    # never overlaps another, wherever it ran.
+                    with metrics.job_run("run_due"):
+                        log.info("run-due started in process %d at %.6f", os.getpid(), time.time())
+                        report = await jobs.run_due(session, services.cipher, services.sources.big_data)
+                        await session.commit()
+                    log.info("run-due done in process %d at %.6f: %s", os.getpid(), time.time(), report.as_dict())
         except Exception:
             log.exception("run-due failed; trying again at the next interval")
         await asyncio.sleep(seconds)
@@ -201,6 +243,8 @@ def _cache_anonymous_only(scope: HTTPScope, status_code: int) -> bool:
 def _jinja() -> Environment:
     env = Environment(
         loader=FileSystemLoader(PACKAGE_DIR / "templates"),
+        # Templates change with the code, which needs a restart anyway: no stat of every template per page.
+        auto_reload=False,
         autoescape=True,
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -215,6 +259,7 @@ def _jinja() -> Environment:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logging_filters.install()
+    json_logs.install()
     passwords.use(settings.password_hash_profile)
     stores = _stores(settings)
     engine = make_engine(settings.database_url)
@@ -223,7 +268,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         settings=settings,
         engine=engine,
         sessionmaker=sessionmaker,
-        cipher=Cipher(settings.data_key),
+        cipher=settings.cipher(),  # the data key ring
         status_tokens=SealedTokens(settings.secret_key, "status-link"),
         sms=make_gateway(settings.sms_gateway),
         social_insurance=make_social_insurance(settings.social_insurance),
@@ -240,6 +285,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             state.services.sealer.wake()
         if session.info.get(notices.CHANGED_INFO):  # after the commit, so no reader caches the page as it was
             await stores[NOTICE_CACHE_STORE].delete_all()
+            state.public_pages.clear()
 
     def provide_services(state: State) -> Services:
         services_in_state: Services = state.services
@@ -313,14 +359,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[input_guard, session_config.middleware, resident_csrf_check],
         stores=stores,
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan],
+        lifespan=[lifespan, metrics.worker_lifespan],
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+            formatters={"standard": json_logs.formatter(settings.log_json)},
+            loggers=json_logs.loggers(settings.log_json),
             log_exceptions="never",  # routes.errors.server_error logs them once
         ),
         debug=False,
         # Server-rendered pages: no API schema to publish (Litestar would serve one at /schema).
         openapi_config=None,
         secure_cookies=settings.secure_cookies,
+        public_page_seconds=settings.public_page_seconds,
     )

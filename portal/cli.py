@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import rules_cli
+from portal import operations_cli, rules_cli
 from portal.config import PROJECT_ROOT, Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -81,14 +82,13 @@ async def _load(settings: Settings, demo: bool) -> dict[str, int]:
     from portal import demo as demo_data
     from portal.adapters.sms import make_gateway
     from portal.adapters.social_insurance import make_social_insurance
-    from portal.crypto import Cipher
 
     async with _session(settings) as session:
         counts = await demo_data.load_reference_data(session)
         if demo:
             counts["demo_accounts"] = await demo_data.load_demo_accounts(session)
             counts["demo_staff"] = await demo_data.load_demo_staff(session)
-            cipher, social_insurance = Cipher(settings.data_key), make_social_insurance(settings.social_insurance)
+            cipher, social_insurance = settings.cipher(), make_social_insurance(settings.social_insurance)
             counts["demo_cases"] = await demo_data.load_demo_cases(session, cipher, social_insurance)
             counts["demo_ui_benefit"] = await demo_data.load_demo_ui_benefit(
                 session, make_gateway(settings.sms_gateway)
@@ -146,11 +146,10 @@ async def _create_staff(settings: Settings, args: argparse.Namespace, password: 
 
 
 async def _credit_export(settings: Settings, since: date, fmt: str) -> Any:
-    from portal.crypto import Cipher
     from portal.services import audit, credit
 
     async with _session(settings) as session:
-        return await credit.export(session, Cipher(settings.data_key), audit.SYSTEM, since, fmt)
+        return await credit.export(session, settings.cipher(), audit.SYSTEM, since, fmt)
 
 
 async def _stats_month(settings: Settings, month: str, area: str) -> dict[str, Any]:
@@ -182,13 +181,12 @@ async def _stats_take(settings: Settings, month: str) -> dict[str, Any]:
 
 async def _tracking_compare(settings: Settings, county: str | None) -> dict[str, int]:
     from portal.adapters.social_insurance import make_social_insurance
-    from portal.crypto import Cipher
     from portal.services import audit, tracking
 
     async with _session(settings) as session:
         report = await tracking.compare_due(
             session,
-            Cipher(settings.data_key),
+            settings.cipher(),
             make_social_insurance(settings.social_insurance),
             audit.SYSTEM,
             county=county,
@@ -197,14 +195,25 @@ async def _tracking_compare(settings: Settings, county: str | None) -> dict[str,
 
 
 async def _run_due(settings: Settings) -> dict[str, object]:
+    """One run, unless one is under way elsewhere (an app's schedule, another cron): then it says so and skips."""
     from portal.adapters.verification import make_sources
-    from portal.crypto import Cipher
-    from portal.services import jobs
+    from portal.db import make_engine, make_sessionmaker
+    from portal.services import audit, job_lock, jobs
 
-    async with _session(settings) as session:
-        report = await jobs.run_due(
-            session, Cipher(settings.data_key), make_sources(settings.social_insurance).big_data
-        )
+    engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine, settings.audit_key)
+    try:
+        async with job_lock.one_run(
+            sessionmaker, "run_due", redis_url=settings.redis_url, redis_prefix=settings.redis_prefix
+        ) as session:
+            if session is None:
+                return {"skipped": "another run-due is under way"}
+            report = await jobs.run_due(session, settings.cipher(), make_sources(settings.social_insurance).big_data)
+            await session.commit()
+            if session.info.get(audit.PENDING_INFO):
+                await audit.seal_and_checkpoint(sessionmaker, settings.audit_checkpoint_file)
+    finally:
+        await engine.dispose()
     return report.as_dict()
 
 
@@ -241,6 +250,71 @@ async def _seal_audit(settings: Settings, full: bool) -> dict[str, object]:
     return {"sealed": report.sealed, "head": report.head_seq, "refused": report.refused, "skipped": report.skipped}
 
 
+# Longer than nginx keeps an idle upstream connection (keepalive_timeout 60s in deploy/nginx.conf): the proxy,
+# never the app, closes an idle one, so nginx never sends a request down a connection the app is closing.
+KEEP_ALIVE_SECONDS = 65
+# What a stopping worker gives requests under way (systemd's TimeoutStopSec is longer).
+GRACEFUL_SECONDS = 20
+# How long the supervisor waits for a worker to answer its ping before killing it as hung. uvicorn's 5 s also
+# runs while a new worker is still starting its interpreter: on a busy host (a reload, another job on the cores)
+# that takes longer, and every new worker was killed and started again, for ever (seen here at load 12 on 2 cores).
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
+def _serve(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """uvicorn, one process or a supervisor of N workers (SIGHUP replaces them one by one, each new one ready
+    before the old one stops; a worker that dies is replaced). The client address is left as the socket gives
+    it: the portal believes X-Forwarded-For only from TRUSTED_PROXIES (portal.routes._common)."""
+    import uvicorn
+
+    from portal import preflight
+
+    workers = preflight.workers_from(env, args.workers)
+    if workers < 1:
+        print("portal: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and not settings.redis_url:
+        print(f"portal: {workers} workers need REDIS_URL: sessions, rate limits, cached pages and the job schedule's "
+              "lock must be shared by every process (one worker works without it)", file=sys.stderr)  # fmt: skip
+        return 2
+    if workers > 1 and args.reload:
+        print("portal: --reload serves one process: leave out --workers", file=sys.stderr)
+        return 2
+    if settings.is_production and (found := preflight.problems(env, workers=workers)):
+        for problem in found:
+            print(f"portal: {problem}", file=sys.stderr)
+        return 2
+    from portal import metrics
+
+    if settings.metrics_dir is not None:
+        # Prometheus multiprocess mode: the files of an earlier run would be added to this one's.
+        metrics.empty_multiprocess_dir(settings.metrics_dir)
+    elif workers > 1:
+        # Several workers each count their own requests: /metrics must add them up, from files in a folder of
+        # their own that the workers (started after this) find in their environment.
+        import os
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+    uvicorn.run(
+        "portal.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        reload=args.reload,
+        proxy_headers=False,
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        log_level=settings.log_level.lower(),
+        # In JSON mode the portal writes its own access line (route template, status, duration, request id).
+        access_log=not settings.log_json,
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """The `portal` command; `environ` stands for the process environment (the settings' source) when given."""
     parser = argparse.ArgumentParser(prog="portal", description="Zhanjiang unemployed-persons service portal")
@@ -250,11 +324,15 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--reload", action="store_true")
+    serve.add_argument(
+        "--workers", type=int, help="worker processes (default WEB_CONCURRENCY, else 1); more than one needs REDIS_URL"
+    )
 
     sub.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
     load = sub.add_parser("load-data", help="load reference data (service areas, local figures); idempotent")
     load.add_argument("--demo", action="store_true", help="also the demo accounts")
     rules_cli.add_parser(sub)
+    operations_cli.add_parsers(sub)
 
     staff_cmd = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="staff_command", required=True)
     create = staff_cmd.add_parser("create", help="create a staff account (password from PORTAL_NEW_PASSWORD or asked)")
@@ -300,6 +378,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     args = parser.parse_args(argv)
     if args.command == "rules":
         return rules_cli.run(args)
+    if args.command in operations_cli.COMMANDS:
+        return operations_cli.run(args, environ)
     try:
         settings = Settings.from_env(environ)
     except SettingsError as exc:
@@ -321,7 +401,6 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         return 0
     if args.command == "staff":
         import getpass
-        import os
 
         from portal.services.errors import InputError
 
@@ -380,18 +459,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(json.dumps(result))
         return 0 if result["ok"] else 1
     if args.command == "serve":
-        import uvicorn
-
-        uvicorn.run(
-            "portal.app:create_app",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            reload=args.reload,
-            proxy_headers=False,
-            log_level=settings.log_level.lower(),
-        )
-        return 0
+        return _serve(settings, args, os.environ if environ is None else environ)
     parser.error("unknown command")
 
 

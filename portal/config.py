@@ -5,9 +5,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from portal.crypto import Cipher
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -16,7 +19,31 @@ STRONG_HASHING = "strong"
 
 
 class SettingsError(ValueError):
-    """A setting has a value the portal cannot start with."""
+    """Settings the portal cannot start with: every problem found (`problems`), not the first one only."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+T = TypeVar("T")
+
+
+class _Problems:
+    """What is wrong with the settings, collected so that the operator sees all of it at once."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def add(self, problem: str) -> None:
+        self.found.append(problem)
+
+    def read(self, parse: Callable[[], T], fallback: T) -> T:
+        try:
+            return parse()
+        except SettingsError as exc:
+            self.found.extend(exc.problems)
+            return fallback
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -35,6 +62,17 @@ def _int(name: str, raw: str, *, minimum: int = 0) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _minutes(name: str, raw: str) -> float:
+    """Minutes, a fraction allowed (`0.05` is 3 seconds: the test suites' schedules)."""
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number of minutes, not {raw!r}") from exc
+    if not 0 <= value < float("inf"):
+        raise SettingsError(f"{name} must be 0 (off) or a positive number of minutes")
     return value
 
 
@@ -59,6 +97,10 @@ def _key(env: dict[str, str], name: str, development_file: Path, production: boo
     if production:
         raise SettingsError(f"{name} is required in production")
     return _read_or_create_key(development_file)
+
+
+def _old_keys(raw: str) -> tuple[bytes, ...]:
+    return tuple(_hex_key("PORTAL_OLD_DATA_KEYS", part) for part in raw.split(",") if part.strip())
 
 
 def _hex_key(name: str, raw: str) -> bytes:
@@ -99,6 +141,49 @@ class TrustedProxies:
         return hash(self.networks)
 
 
+# /metrics answers these addresses by default: the machine itself, where a local Prometheus or agent scrapes.
+DEFAULT_METRICS_ALLOW = "127.0.0.1/32,::1"
+# A bearer token shorter than this is too easy to guess.
+METRICS_TOKEN_MIN_LENGTH = 16
+
+
+class AllowedAddresses:
+    """The addresses and networks a setting lets in (METRICS_ALLOW)."""
+
+    def __init__(self, raw: str = "", name: str = "METRICS_ALLOW") -> None:
+        try:
+            self.networks = tuple(
+                ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()
+            )
+        except ValueError as exc:
+            raise SettingsError(f"{name} must list addresses or networks, not {raw!r}") from exc
+
+    def __contains__(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # a dual-stack socket's form of an IPv4 client
+        return any(ip in network for network in self.networks)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AllowedAddresses) and other.networks == self.networks
+
+    def __hash__(self) -> int:
+        return hash(self.networks)
+
+
+def _metrics_dir(raw: str) -> Path | None:
+    """prometheus_client's multiprocess folder: read by the library itself at import, checked here at start-up."""
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_dir():
+        raise SettingsError("PROMETHEUS_MULTIPROC_DIR must be an existing folder")
+    return path
+
+
 def _base_url(raw: str, production: bool) -> str:
     url = raw.strip().rstrip("/")
     if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
@@ -130,7 +215,7 @@ class Settings:
     login_attempts_per_15min: int
     sms_per_hour: int
     secure_cookies: bool
-    jobs_every_minutes: int
+    jobs_every_minutes: float
     log_level: str
     # Working days staff have to give a first answer to a service request (§4.3), and requests one account
     # may file in a day.
@@ -148,8 +233,23 @@ class Settings:
     notice_pages_per_minute: int = 120
     # Objection attachments: kept here, outside the web root, never served publicly.
     attachment_dir: Path = Path("instance/attachments")
+    # Seconds a public page (home, policies, notices) is answered whole from memory to visitors without a session;
+    # 0 draws every request (the default in tests, which change what those pages show between requests).
+    public_page_seconds: int = 10
     # argon2id's cost: `strong` (the default, and the only one production takes) or `fast` for test suites.
     password_hash_profile: str = STRONG_HASHING
+    # Data keys before data_key: still read, never written, until `portal keys rotate` has moved their values.
+    old_data_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    # The keyed-hash key of look-ups (PORTAL_LOOKUP_KEY); None: derived from data_key, as before any rotation.
+    lookup_key: bytes | None = field(default=None, repr=False)
+    # /metrics: for these addresses (the client as TRUSTED_PROXIES tell it), or anywhere with METRICS_TOKEN as
+    # a bearer token; 404 for anyone else.
+    metrics_allow: AllowedAddresses = field(default_factory=lambda: AllowedAddresses(DEFAULT_METRICS_ALLOW))
+    metrics_token: str = field(default="", repr=False)
+    # Set when several worker processes share their metrics through files there (PROMETHEUS_MULTIPROC_DIR).
+    metrics_dir: Path | None = None
+    # One JSON object per log line: production's default (LOG_FORMAT=json or text chooses).
+    log_json: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -159,9 +259,33 @@ class Settings:
     def dev_outbox_visible(self) -> bool:
         return self.sms_gateway == "outbox" and not self.is_production
 
+    def cipher(self) -> Cipher:
+        """Encryption under the data key ring, with the look-up key that does not rotate."""
+        return Cipher(self.data_key, self.old_data_keys, lookup_key=self.lookup_key)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
+        """The settings, or SettingsError with every problem found."""
+        settings, problems = cls.read_env(os.environ if env is None else env)
+        if settings is None or problems:
+            raise SettingsError(*problems)
+        return settings
+
+    @classmethod
+    def read_env(cls, env: Mapping[str, str]) -> tuple[Settings | None, list[str]]:
+        """Every problem, and the settings as far as they could be read: a wrong value stands in for each bad
+        one (an empty key), so that `portal check` can go on to try the database. None when a problem stops
+        the reading."""
+        problems = _Problems()
+        try:
+            settings = cls._read(dict(env), problems)
+        except SettingsError as exc:
+            problems.found.extend(exc.problems)
+            return None, problems.found
+        return settings, problems.found
+
+    @classmethod
+    def _read(cls, env: dict[str, str], problems: _Problems) -> Settings:
         environment = env.get("PORTAL_ENV", "development")
         if environment not in {"development", "test", "production"}:
             raise SettingsError("PORTAL_ENV must be development, test or production")
@@ -170,35 +294,58 @@ class Settings:
 
         database_url = env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{instance / 'portal.db'}"
         if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise SettingsError("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+            problems.add("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 
-        data_key = _key(env, "PORTAL_DATA_KEY", instance / "data.key", production)
-        secret_key = _key(env, "PORTAL_SECRET_KEY", instance / "secret.key", production)
-        audit_key = _key(env, "AUDIT_KEY", instance / "audit.key", production)
-        if len({secret_key, data_key, audit_key}) != 3:
-            raise SettingsError("PORTAL_SECRET_KEY, PORTAL_DATA_KEY and AUDIT_KEY must all differ")
+        data_key = problems.read(lambda: _key(env, "PORTAL_DATA_KEY", instance / "data.key", production), b"")
+        secret_key = problems.read(lambda: _key(env, "PORTAL_SECRET_KEY", instance / "secret.key", production), b"")
+        audit_key = problems.read(lambda: _key(env, "AUDIT_KEY", instance / "audit.key", production), b"")
+        keys = [key for key in (secret_key, data_key, audit_key) if key]
+        if len(set(keys)) != len(keys):
+            problems.add("PORTAL_SECRET_KEY, PORTAL_DATA_KEY and AUDIT_KEY must all differ")
+        no_keys: tuple[bytes, ...] = ()
+        old_data_keys = problems.read(lambda: _old_keys(env.get("PORTAL_OLD_DATA_KEYS", "")), no_keys)
+        if set(old_data_keys) & set(keys):
+            problems.add("PORTAL_OLD_DATA_KEYS must not hold PORTAL_DATA_KEY, PORTAL_SECRET_KEY or AUDIT_KEY")
+        lookup_key: bytes | None = None
+        if "PORTAL_LOOKUP_KEY" in env:
+            lookup_key = problems.read(lambda: _hex_key("PORTAL_LOOKUP_KEY", env["PORTAL_LOOKUP_KEY"]), None)
+        elif old_data_keys:
+            # Derived from the data key otherwise, it would change with it, and no ID number would be found.
+            problems.add("PORTAL_LOOKUP_KEY is required with PORTAL_OLD_DATA_KEYS (`portal keys lookup-key` "
+                         "with the first data key prints it)")  # fmt: skip
+        base_url = ""
         if production and "BASE_URL" not in env:
-            raise SettingsError("BASE_URL is required in production")
-        base_url = _base_url(env.get("BASE_URL", "http://127.0.0.1:8000"), production)
+            problems.add("BASE_URL is required in production")
+        else:
+            base_url = problems.read(lambda: _base_url(env.get("BASE_URL", "http://127.0.0.1:8000"), production), "")
 
         password_hash_profile = env.get("PASSWORD_HASH_PROFILE", STRONG_HASHING)
         if password_hash_profile not in {STRONG_HASHING, "fast"}:
-            raise SettingsError("PASSWORD_HASH_PROFILE must be strong or fast")
+            problems.add("PASSWORD_HASH_PROFILE must be strong or fast")
         if production and password_hash_profile != STRONG_HASHING:
-            raise SettingsError("PASSWORD_HASH_PROFILE must be strong in production")
+            problems.add("PASSWORD_HASH_PROFILE must be strong in production")
 
         sms_gateway = env.get("SMS_GATEWAY", "outbox")
         if sms_gateway not in {"outbox"}:
-            raise SettingsError("SMS_GATEWAY must be 'outbox' (the only gateway built so far)")
+            problems.add("SMS_GATEWAY must be 'outbox' (the only gateway built so far)")
         if production and sms_gateway == "outbox":
-            raise SettingsError("the development SMS outbox cannot be used in production")
+            problems.add("the development SMS outbox cannot be used in production")
         social_insurance = env.get("SOCIAL_INSURANCE", "simulator")
         if social_insurance not in {"simulator"}:
-            raise SettingsError("SOCIAL_INSURANCE must be 'simulator' (the only adapter built so far)")
+            problems.add("SOCIAL_INSURANCE must be 'simulator' (the only adapter built so far)")
 
         log_level = env.get("LOG_LEVEL", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+            problems.add("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        log_format = env.get("LOG_FORMAT", "json" if production else "text").strip().lower()
+        if log_format not in {"json", "text"}:
+            problems.add("LOG_FORMAT must be json or text")
+        metrics_token = env.get("METRICS_TOKEN", "").strip()
+        if metrics_token and len(metrics_token) < METRICS_TOKEN_MIN_LENGTH:
+            problems.add(f"METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters")
+
+        def whole(name: str, default: str, minimum: int = 0) -> int:
+            return problems.read(lambda: _int(name, env.get(name, default), minimum=minimum), int(default))
 
         return cls(
             environment=environment,
@@ -208,30 +355,39 @@ class Settings:
             data_key=data_key,
             secret_key=secret_key,
             audit_key=audit_key,
+            old_data_keys=old_data_keys,
+            lookup_key=lookup_key,
             audit_checkpoint_file=Path(env.get("AUDIT_CHECKPOINT_FILE") or instance / "audit-checkpoints.jsonl"),
-            audit_seal_seconds=_int("AUDIT_SEAL_SECONDS", env.get("AUDIT_SEAL_SECONDS", "2")),
-            trusted_proxies=TrustedProxies(env.get("TRUSTED_PROXIES", "")),
+            audit_seal_seconds=whole("AUDIT_SEAL_SECONDS", "2"),
+            trusted_proxies=problems.read(lambda: TrustedProxies(env.get("TRUSTED_PROXIES", "")), TrustedProxies()),
             base_url=base_url,
             sms_gateway=sms_gateway,
             social_insurance=social_insurance,
-            status_link_days=_int("STATUS_LINK_DAYS", env.get("STATUS_LINK_DAYS", "30"), minimum=1),
-            login_attempts_per_15min=_int(
-                "LOGIN_ATTEMPTS_PER_15MIN", env.get("LOGIN_ATTEMPTS_PER_15MIN", "10"), minimum=1
+            status_link_days=whole("STATUS_LINK_DAYS", "30", minimum=1),
+            login_attempts_per_15min=whole("LOGIN_ATTEMPTS_PER_15MIN", "10", minimum=1),
+            sms_per_hour=whole("SMS_PER_HOUR", "5", minimum=1),
+            secure_cookies=problems.read(
+                lambda: _bool("SECURE_COOKIES", env.get("SECURE_COOKIES", "true" if production else "false")), True
             ),
-            sms_per_hour=_int("SMS_PER_HOUR", env.get("SMS_PER_HOUR", "5"), minimum=1),
-            secure_cookies=_bool("SECURE_COOKIES", env.get("SECURE_COOKIES", "true" if production else "false")),
             log_level=log_level,
-            jobs_every_minutes=_int("JOBS_EVERY_MINUTES", env.get("JOBS_EVERY_MINUTES", "0")),
-            password_hash_profile=password_hash_profile,
-            request_answer_days=_int("REQUEST_ANSWER_DAYS", env.get("REQUEST_ANSWER_DAYS", "1"), minimum=1),
-            requests_per_day=_int("REQUESTS_PER_DAY", env.get("REQUESTS_PER_DAY", "10"), minimum=1),
-            notice_working_days=_int("NOTICE_WORKING_DAYS", env.get("NOTICE_WORKING_DAYS", "5"), minimum=1),
-            notice_retention_days=_int("NOTICE_RETENTION_DAYS", env.get("NOTICE_RETENTION_DAYS", "365"), minimum=1),
-            objection_answer_days=_int("OBJECTION_ANSWER_DAYS", env.get("OBJECTION_ANSWER_DAYS", "10"), minimum=1),
-            credit_statement_days=_int("CREDIT_STATEMENT_DAYS", env.get("CREDIT_STATEMENT_DAYS", "5"), minimum=1),
-            objections_per_hour=_int("OBJECTIONS_PER_HOUR", env.get("OBJECTIONS_PER_HOUR", "5"), minimum=1),
-            notice_pages_per_minute=_int(
-                "NOTICE_PAGES_PER_MINUTE", env.get("NOTICE_PAGES_PER_MINUTE", "120"), minimum=1
+            jobs_every_minutes=problems.read(
+                lambda: _minutes("JOBS_EVERY_MINUTES", env.get("JOBS_EVERY_MINUTES", "0")), 0.0
             ),
+            password_hash_profile=password_hash_profile,
+            request_answer_days=whole("REQUEST_ANSWER_DAYS", "1", minimum=1),
+            requests_per_day=whole("REQUESTS_PER_DAY", "10", minimum=1),
+            notice_working_days=whole("NOTICE_WORKING_DAYS", "5", minimum=1),
+            notice_retention_days=whole("NOTICE_RETENTION_DAYS", "365", minimum=1),
+            objection_answer_days=whole("OBJECTION_ANSWER_DAYS", "10", minimum=1),
+            credit_statement_days=whole("CREDIT_STATEMENT_DAYS", "5", minimum=1),
+            objections_per_hour=whole("OBJECTIONS_PER_HOUR", "5", minimum=1),
+            notice_pages_per_minute=whole("NOTICE_PAGES_PER_MINUTE", "120", minimum=1),
             attachment_dir=Path(env.get("ATTACHMENT_DIR") or instance / "attachments"),
+            public_page_seconds=whole("PUBLIC_PAGE_SECONDS", "0" if environment == "test" else "10"),
+            metrics_allow=problems.read(
+                lambda: AllowedAddresses(env.get("METRICS_ALLOW", DEFAULT_METRICS_ALLOW)), AllowedAddresses()
+            ),
+            metrics_token=metrics_token,
+            metrics_dir=problems.read(lambda: _metrics_dir(env.get("PROMETHEUS_MULTIPROC_DIR", "").strip()), None),
+            log_json=log_format == "json",
         )

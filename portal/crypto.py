@@ -7,27 +7,70 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
 
 _NONCE_BYTES = 12
+# A value written under the key ring starts with this byte and its key's id; values written before the ring
+# are the bare nonce and ciphertext. A bare value's random nonce begins like a ring value's prefix once in
+# 2**72, and is then still read correctly (see Cipher.decrypt).
+RING_FORMAT = b"\x01"
+KEY_ID_BYTES = 8
+_PREFIX_BYTES = len(RING_FORMAT) + KEY_ID_BYTES
+
+
+def key_id(key: bytes) -> bytes:
+    """A key's public name: says which key a value or a backup needs, and gives nothing of the key away."""
+    return hmac.new(key, b"portal/key-id", hashlib.sha256).digest()[:KEY_ID_BYTES]
+
+
+def lookup_key_of(data_key: bytes) -> bytes:
+    """The keyed-hash key as the portal has always derived it from its first data key. It does not rotate
+    with the data key: the hashes of tracking codes and texted codes cannot be computed again, since only
+    their hashes are kept."""
+    return hmac.new(data_key, b"portal/keyed-hash/v1", hashlib.sha256).digest()
 
 
 class Cipher:
-    """AES-256-GCM with a random nonce per message; the purpose is bound in as associated data."""
+    """AES-256-GCM with a random nonce per message under the current data key; the purpose is bound in as
+    associated data. Older keys of the ring stay readable, so that `portal keys rotate` can move the values
+    written under them while the portal runs."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, old_keys: Sequence[bytes] = (), *, lookup_key: bytes | None = None) -> None:
+        self.key_id = key_id(key)
+        self.prefix = RING_FORMAT + self.key_id
         self._aead = AESGCM(key)
-        self._hash_key = hmac.new(key, b"portal/keyed-hash/v1", hashlib.sha256).digest()
+        self._ring = {key_id(k): AESGCM(k) for k in (key, *old_keys)}
+        self._hash_key = lookup_key if lookup_key is not None else lookup_key_of(key)
 
     def encrypt(self, plaintext: bytes, purpose: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, plaintext, purpose.encode())
+        return self.prefix + nonce + self._aead.encrypt(nonce, plaintext, purpose.encode())
 
     def decrypt(self, blob: bytes, purpose: str) -> bytes:
-        return self._aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], purpose.encode())
+        """The plaintext, under whichever key of the ring `blob` was written; InvalidTag when none reads it."""
+        aad = purpose.encode()
+        named = self._ring.get(blob[1:_PREFIX_BYTES]) if blob[:1] == RING_FORMAT else None
+        if named is not None:
+            body = blob[_PREFIX_BYTES:]
+            try:
+                return named.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], aad)
+            except InvalidTag:
+                pass  # a value from before the ring whose random nonce happens to begin like a key's id
+        # Written before values named their key: under whichever key was current then.
+        for aead in self._ring.values():
+            try:
+                return aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], aad)
+            except InvalidTag:
+                continue
+        raise InvalidTag
+
+    def is_current(self, blob: bytes) -> bool:
+        """Whether `blob` was written under the current key (what key rotation leaves every value as)."""
+        return blob.startswith(self.prefix)
 
     def encrypt_json(self, value: Any, purpose: str) -> bytes:
         return self.encrypt(json.dumps(value, ensure_ascii=False).encode(), purpose)

@@ -13,8 +13,9 @@ from litestar.response import Template
 from litestar.types import ASGIApp, Receive, Scope, Send
 from markupsafe import Markup
 
+from portal.app_services import Services
 from portal.i18n import _
-from portal.routes._common import Db, Deps, Staff, client_ip, page, read_form, see_other, signed_in
+from portal.routes._common import Db, Deps, Staff, forwarded_client, page, read_form, see_other, signed_in
 from portal.routes.errors import FormFailure, shows_form_again
 from portal.services import areas, fields, notices, policies, receipts
 from portal.services.errors import RateLimited
@@ -33,15 +34,32 @@ CATEGORIES = options(notices.WITHDRAWAL_CATEGORIES)
 # ---- the public ---------------------------------------------------------------------------------------------------
 
 
+_COUNTED = "portal_notice_page_allowed"
+
+
+async def count_notice_page(services: Services, scope: Scope) -> bool:
+    """Count a read of the notice list or a notice's page against its address (NOTICE_PAGES_PER_MINUTE), once per
+    request, whether the page is answered whole from memory (portal.page_cache) or drawn; False when over the
+    limit. Reading is for people, not for harvesting. Other pages under /notices/ are not counted."""
+    if scope["path"].strip("/").count("/") > 1:
+        return True
+    state = scope.setdefault("state", {})
+    if _COUNTED not in state:
+        client = scope.get("client")
+        peer = client[0] if client else "unknown"
+        forwarded = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+        address = forwarded_client(peer, forwarded, services.settings.trusted_proxies)
+        rule = Rule("notice-pages", services.settings.notice_pages_per_minute, 60)
+        state[_COUNTED] = await services.limiter.hit(rule, address)
+    allowed: bool = state[_COUNTED]
+    return allowed
+
+
 def per_address_limit(app: ASGIApp) -> ASGIApp:
-    """Notice pages read per address and minute (NOTICE_PAGES_PER_MINUTE), counted before the page cache is
-    asked, so a cached page counts too: reading is for people, not for harvesting."""
+    """Before Litestar's page cache is asked, so that a cached page counts too."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        services = scope["app"].state.services
-        request: Request[Any, Any, Any] = Request(scope)
-        rule = Rule("notice-pages", services.settings.notice_pages_per_minute, 60)
-        if not await services.limiter.hit(rule, client_ip(request)):
+        if not await count_notice_page(scope["app"].state.services, scope):
             raise RateLimited()
         await app(scope, receive, send)
 

@@ -727,12 +727,17 @@ def _local_midnight(day: date) -> datetime:
 
 class Sealer:
     """The in-app sealing schedule: a run shortly after every commit that wrote entries (`wake`), and
-    one every `every_seconds` anyway, to seal what other processes wrote."""
+    one every `every_seconds` anyway, to seal what other processes wrote. A run waits `settle_seconds` after its
+    wake-up, so that under load the commits of a moment are sealed in one transaction instead of each in its own
+    (which, on SQLite, took the write lock from the requests once per request)."""
 
-    def __init__(self, sessionmaker: Any, checkpoint_file: Path, every_seconds: float) -> None:
+    def __init__(
+        self, sessionmaker: Any, checkpoint_file: Path, every_seconds: float, settle_seconds: float = 0.25
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.checkpoint_file = checkpoint_file
         self.every_seconds = every_seconds
+        self.settle_seconds = settle_seconds
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -742,6 +747,7 @@ class Sealer:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.every_seconds)
+                await asyncio.sleep(self.settle_seconds)
             self._wake.clear()
             try:
                 await seal_and_checkpoint(self.sessionmaker, self.checkpoint_file)

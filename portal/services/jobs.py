@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import metrics
 from portal.adapters.verification import BigDataPlatform
 from portal.clock import LOCAL_TZ, local_today
 from portal.crypto import Cipher
@@ -130,17 +131,8 @@ async def _unreachable_candidates(session: AsyncSession, today: date) -> list[in
     return list(rows)
 
 
-async def run_due(
-    session: AsyncSession, cipher: Cipher, big_data: BigDataPlatform | None = None, today: date | None = None
-) -> JobReport:
-    today = today or local_today()
-    report = JobReport()
-    for registration_id, detail in await _pension_candidates(session, cipher, big_data, today):
-        report.proposed["4"] += await proposals.propose(session, registration_id, "4", detail)
-    for registration_id in await _refusal_candidates(session):
-        report.proposed["8"] += await proposals.propose(session, registration_id, "8", {"refusals": REFUSALS_IN_A_ROW})
-    for registration_id in await _unreachable_candidates(session, today):
-        report.proposed["9"] += await proposals.propose(session, registration_id, "9", {"months": UNREACHABLE_MONTHS})
+async def _flag_overdue(session: AsyncSession, today: date) -> int:
+    """Deferred cases past their deadline: marked once, on the first run after it."""
     sweep = (
         update(Registration)
         .where(
@@ -152,15 +144,39 @@ async def run_due(
         .execution_options(synchronize_session=False)
     )
     swept = cast(CursorResult[Any], await session.execute(sweep))
-    report.overdue_flagged = swept.rowcount or 0
-    settled = await notices.settle_due(session, today)
+    return swept.rowcount or 0
+
+
+async def run_due(
+    session: AsyncSession, cipher: Cipher, big_data: BigDataPlatform | None = None, today: date | None = None
+) -> JobReport:
+    """Every step is counted and timed in /metrics as job `run_due.<step>`, so a slow or failing one is named."""
+    today = today or local_today()
+    report = JobReport()
+    with metrics.job_run("run_due.proposals"):
+        for registration_id, detail in await _pension_candidates(session, cipher, big_data, today):
+            report.proposed["4"] += await proposals.propose(session, registration_id, "4", detail)
+        for registration_id in await _refusal_candidates(session):
+            refusals: dict[str, object] = {"refusals": REFUSALS_IN_A_ROW}
+            report.proposed["8"] += await proposals.propose(session, registration_id, "8", refusals)
+        for registration_id in await _unreachable_candidates(session, today):
+            months: dict[str, object] = {"months": UNREACHABLE_MONTHS}
+            report.proposed["9"] += await proposals.propose(session, registration_id, "9", months)
+    with metrics.job_run("run_due.overdue"):
+        report.overdue_flagged = await _flag_overdue(session, today)
+    with metrics.job_run("run_due.notices"):
+        settled = await notices.settle_due(session, today)
     report.notices_settled = settled if settled["notices"] else {}
-    report.listings_ended = await credit.end_expired(session, today)
-    report.placements_completed = await public_welfare_posts.complete_due(session, today)
-    report.placements_alerted = await public_welfare_posts.alert_ending(session, today)
+    with metrics.job_run("run_due.credit_listings"):
+        report.listings_ended = await credit.end_expired(session, today)
+    with metrics.job_run("run_due.placements"):
+        report.placements_completed = await public_welfare_posts.complete_due(session, today)
+        report.placements_alerted = await public_welfare_posts.alert_ending(session, today)
     # The county assessment's figures for this month and the last (late records still move the last month's).
-    await assessment.compute(session, [assessment.previous_month(today), today], today)
-    report.statistics_final = await statistics.take_due(session, today)
+    with metrics.job_run("run_due.assessment"):
+        await assessment.compute(session, [assessment.previous_month(today), today], today)
+    with metrics.job_run("run_due.statistics"):
+        report.statistics_final = await statistics.take_due(session, today)
     if (any(report.proposed.values()) or report.overdue_flagged or report.notices_settled
             or report.placements_completed or report.placements_alerted or report.statistics_final):  # fmt: skip
         await audit.record(session, audit.SYSTEM, "jobs.run_due", "jobs", today.isoformat(), report.as_dict())
