@@ -141,11 +141,11 @@ async def _create_database(database_url: str) -> None:
     url = make_url(database_url)
     engine = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
     async with engine.connect() as conn:
-        exists = await conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database})
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")  # CREATE DATABASE needs it
+        exists = await autocommit.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                          {"name": url.database})  # fmt: skip
         if exists.first() is None:
-            await conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                f'CREATE DATABASE "{url.database}"'
-            )
+            await autocommit.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
     await engine.dispose()
 
 
