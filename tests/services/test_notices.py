@@ -456,9 +456,12 @@ async def copies_of(db, objection: Objection, kinds: list[tuple[int, str, str]])
     """Objections like `objection` (same notice, entry and person), one per (days to its answer, county, status):
     a queue of any length without filing each through the public form."""
     made = []
-    for n, (days, county, status) in enumerate(kinds):
+    # Numbers beside the original's that no objection holds (the test's others have random numbers too).
+    taken = set(await db.scalars(select(Objection.number)))
+    free = (number for k in range(1000) if (number := f"{objection.number[:-3]}{k:03d}") not in taken)
+    for days, county, status in kinds:
         copy = Objection(
-            number=f"{objection.number[:-3]}{900 + n}", notice_id=objection.notice_id, entry_id=objection.entry_id,
+            number=next(free), notice_id=objection.notice_id, entry_id=objection.entry_id,
             person_id=objection.person_id, county_code=county, ground=objection.ground, facts="复制", anonymous=True,
             secret_hash=objection.secret_hash, status=status, due=objection.due + timedelta(days=days),
         )  # fmt: skip
