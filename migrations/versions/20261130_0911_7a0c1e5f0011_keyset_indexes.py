@@ -38,6 +38,7 @@ NEW: list[tuple[str, str, list[str], str | None]] = [
     ("registrations", "ix_registrations_tracking_city", ["last_contact_on", "id"], REGISTERED),
     ("registrations", "ix_registrations_person", ["person_id"], None),
     ("people", "ix_people_name", ["name", "id"], None),
+    ("registration_events", "ix_registration_events_kind", ["kind", "registration_id"], None),
 ]
 # (table, name, columns before, columns after, partial index condition): `id` added for the keyset order.
 REPLACED: list[tuple[str, str, list[str], list[str], str | None]] = [
