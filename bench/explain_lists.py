@@ -120,6 +120,8 @@ async def explain(url: str, out: Path, by_number: bool) -> None:
                 ran, recorder.capturing = recorder.capturing, None
                 await _write(url, out / "audit-sealer.txt", f"the audit sealer after GET {path}", ran, header)
                 sealer_written = True
+        # What the later pages wrote is sealed too, as the served portal would have, so the chain is left whole.
+        await audit.seal_and_checkpoint(app.state.services.sessionmaker, settings.audit_checkpoint_file)
     await app.state.services.engine.dispose()
 
 
