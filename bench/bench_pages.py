@@ -21,16 +21,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from bench_staff_load import _open_notice, _port, _wait
 
 from portal.db import empty_postgres_schema
 
@@ -55,23 +54,6 @@ class Page:
     path: str
     kind: str  # public, status, resident or staff: which target applies and which cookies are sent
     sessions: int = 0  # how many staff members' sessions the connections are spread over
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
 
 
 def _serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -147,22 +129,6 @@ async def _create_database(database_url: str) -> None:
         if exists.first() is None:
             await autocommit.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
     await engine.dispose()
-
-
-def _notice_path(database_url: str) -> str:
-    """A public notice page: the demo's notice of training subsidies (its number is random)."""
-    from sqlalchemy import text
-
-    from portal.db import make_engine
-
-    async def number() -> str:
-        engine = make_engine(database_url)
-        async with engine.connect() as conn:
-            found = await conn.scalar(text("SELECT number FROM notices WHERE policy_code = 'P06'"))
-        await engine.dispose()
-        return str(found)
-
-    return f"/notices/{asyncio.run(number())}"
 
 
 def _wrk(
@@ -269,7 +235,7 @@ def run(workdir: Path, database_url: str) -> list[dict[str, object]]:
         pages = [
             Page("home", "/", "public"),
             Page("policies", "/policies", "public"),
-            Page("notice", _notice_path(database_url), "public"),
+            Page("notice", _open_notice(database_url), "public"),
             Page("status", status, "status"),
             Page("application", application, "resident"),
             Page("staff queue, 1 clerk", "/staff", "staff", 1),
