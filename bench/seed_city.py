@@ -56,6 +56,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_pages import _create_database
 from seed_statistics import (
     AREAS,
     EDUCATION,
@@ -786,6 +787,7 @@ def seed(url: str, count: int, records: int) -> None:
           f"{records:,} service records ({url.split('+')[0]})", flush=True)  # fmt: skip
     started = time.perf_counter()
     if url.startswith("postgresql"):
+        asyncio.run(_create_database(url))  # on a new machine the database is not there yet
         asyncio.run(empty_postgres_schema(url))
     else:
         path = Path(url.split("///", 1)[1])

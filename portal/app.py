@@ -276,6 +276,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         limiter=make_limiter(settings.redis_url, settings.redis_prefix),
         sealer=Sealer(sessionmaker, settings.audit_checkpoint_file, settings.audit_seal_seconds or 60),
     )
+    if settings.statistics_database_url:
+        services.reader_engine = make_engine(settings.statistics_database_url)
+        services.reader = make_sessionmaker(services.reader_engine, settings.audit_key)
 
     async def db_session(state: State) -> AsyncIterator[AsyncSession]:
         async for session in session_scope(state.services.sessionmaker):
@@ -286,6 +289,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if session.info.get(notices.CHANGED_INFO):  # after the commit, so no reader caches the page as it was
             await stores[NOTICE_CACHE_STORE].delete_all()
             state.public_pages.clear()
+
+    async def reader_session(state: State) -> AsyncIterator[AsyncSession]:
+        """A session on the read replica (the primary when none is configured), for reads only: it is rolled back,
+        never committed, so a write made by mistake fails on a replica and is dropped on the primary."""
+        async with state.services.statistics_reader() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
 
     def provide_services(state: State) -> Services:
         services_in_state: Services = state.services
@@ -307,6 +319,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await task
             await services.limiter.close()
             await engine.dispose()
+            if services.reader_engine is not None:
+                await services.reader_engine.dispose()
 
     session_config = RotatingSessionConfig(
         store="sessions",
@@ -347,6 +361,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         dependencies={
             "db": Provide(db_session),
+            "reader": Provide(reader_session),
             "services": Provide(provide_services, sync_to_thread=False),
             **DEPENDENCIES,
         },

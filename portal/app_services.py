@@ -27,3 +27,10 @@ class Services:
     sources: Sources
     limiter: Limiter
     sealer: Sealer
+    # The statistics pages' reads: the read replica's sessions when one is configured, else the primary's.
+    reader: async_sessionmaker[AsyncSession] | None = None
+    reader_engine: AsyncEngine | None = None
+
+    @property
+    def statistics_reader(self) -> async_sessionmaker[AsyncSession]:
+        return self.reader or self.sessionmaker

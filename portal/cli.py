@@ -50,12 +50,13 @@ async def _schema_is_current(database_url: str) -> bool:
     return current == heads
 
 
-def _database_problem(settings: Settings) -> str | None:
-    """Why no command but `migrate` can run yet, in one line for the operator; None when it can."""
+def _database_problem(settings: Settings, url: str | None = None) -> str | None:
+    """Why no command but `migrate` can run yet, in one line for the operator; None when it can. `url`: another
+    database to check the same way (the statistics' read replica)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
-    url = settings.database_url
+    url = url or settings.database_url
     sqlite_file = make_url(url).database if url.startswith("sqlite") else None
     if sqlite_file and sqlite_file != ":memory:" and not Path(sqlite_file).exists():
         return NOT_MIGRATED  # connecting would create an empty file and leave it behind

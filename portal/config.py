@@ -228,6 +228,9 @@ class Settings:
     objection_answer_days: int = 10
     # Working days a person has to state their side in a credit case (§5.3).
     credit_statement_days: int = 5
+    # A read replica for the statistics pages (their figures are taken once a month, so a replica's lag of seconds
+    # shows nothing stale); empty: they read the primary like every other page.
+    statistics_database_url: str = ""
     # Objections one address may file in an hour, and notice pages it may read in a minute.
     objections_per_hour: int = 5
     notice_pages_per_minute: int = 120
@@ -295,6 +298,11 @@ class Settings:
         database_url = env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{instance / 'portal.db'}"
         if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             problems.add("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        statistics_database_url = env.get("STATISTICS_DATABASE_URL", "").strip()
+        if statistics_database_url and not statistics_database_url.startswith(
+            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        ):
+            problems.add("STATISTICS_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 
         data_key = problems.read(lambda: _key(env, "PORTAL_DATA_KEY", instance / "data.key", production), b"")
         secret_key = problems.read(lambda: _key(env, "PORTAL_SECRET_KEY", instance / "secret.key", production), b"")
@@ -350,6 +358,7 @@ class Settings:
         return cls(
             environment=environment,
             database_url=database_url,
+            statistics_database_url=statistics_database_url,
             redis_url=env.get("REDIS_URL") or None,
             redis_prefix=env.get("REDIS_PREFIX", "portal"),
             data_key=data_key,

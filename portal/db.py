@@ -5,17 +5,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
+# Connections a worker keeps (POOL_SIZE) and opens beyond them under load (MAX_OVERFLOW). One worker is one
+# thread of Python: more connections than this add no speed, only memory (each SQLite connection has its own thread
+# and page cache, each asyncpg connection its statement cache): at 50 connections of `make bench`, SQLAlchemy's
+# default of 5 + 10 left the worker 7 MB larger than 5 + 0 (bench/README.md, "Memory").
+POOL_SIZE, MAX_OVERFLOW = 5, 5
+
 
 def make_engine(database_url: str) -> AsyncEngine:
+    pool: dict[str, int] = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
     if database_url.startswith("sqlite"):
+        if make_url(database_url).database in (None, "", ":memory:"):
+            pool = {}  # one connection held for ever (SQLAlchemy's StaticPool): no pool to size
         # hide_parameters: a failed statement's error text would otherwise carry names and numbers into the log.
-        engine = create_async_engine(database_url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_async_engine(database_url, connect_args={"timeout": 30}, hide_parameters=True, **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -27,7 +36,7 @@ def make_engine(database_url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+    return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True, **pool)
 
 
 # Audit entries a transaction recorded, inserted as it commits (see PortalSession).

@@ -44,6 +44,8 @@ def problems(env: Mapping[str, str], *, workers: int) -> list[str]:
         found.append(database)
     elif settings.data_key:
         found += asyncio.run(key_problems(settings))
+    if settings.statistics_database_url and (replica := _database_problem(settings, settings.statistics_database_url)):
+        found.append(f"STATISTICS_DATABASE_URL (the read replica): {replica}")
     if settings.redis_url:
         found += asyncio.run(_redis_problems(settings.redis_url))
     return found

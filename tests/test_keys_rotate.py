@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from portal.cli import main
 from portal.crypto import RING_FORMAT, Cipher, key_id, lookup_key_of
 from portal.db import make_engine
-from portal.models import Base, Person, RegistrationDraft, ResidentAccount, StaffRole, StaffUser
+from portal.models import AuditEntry, Base, Person, RegistrationDraft, ResidentAccount, StaffRole, StaffUser
 from portal.services.key_rotation import ENCRYPTED, ColumnReport, move, pending, rotate
 from portal.services.registration import DRAFT_PURPOSE
 from portal.services.staff_sign_in import TOTP_PURPOSE
@@ -150,6 +150,10 @@ async def test_old_values_read_back_during_and_after_rotation_and_none_is_left_u
         )
     # The same number under another key is no change to the record.
     assert dict((await db.execute(sa.select(Person.id, Person.updated_at))).all()) == touched_before
+    # The run is audited under the key it moved to, with its counts and no value.
+    (entry,) = (await db.scalars(sa.select(AuditEntry).where(AuditEntry.action == "keys.rotate"))).all()
+    assert (entry.role, entry.target_type, entry.target_id) == ("system", "data_key", RING.key_id.hex())
+    assert entry.changes["people.id_cipher"] == {"moved": 7, "changed_meanwhile": 0, "unreadable": [], "left": 0}
 
 
 async def test_a_value_the_portal_writes_under_the_new_key_mid_rotation_is_kept(db, services) -> None:

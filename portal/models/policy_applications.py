@@ -81,6 +81,8 @@ class Grant(Base):
         # What a clerk can compose a notice from: the county's grants of a policy not yet in a notice.
         sa.Index("ix_grants_to_notice", "county_code", "policy_code", "granted_on",
                  postgresql_where=sa.text("notice_id IS NULL"), sqlite_where=sa.text("notice_id IS NULL")),
+        # Who holds a policy's grant (the worklist's "not certified": a P11 grant certifies difficulty).
+        sa.Index("ix_grants_policy_person", "policy_code", "person_id"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -162,6 +162,8 @@ class Registration(Timestamped, Base):
             "county_code",
             "decided_at",
             "id",
+            # The worklist's "a year or more, not certified" reads the person of each without the table's rows.
+            postgresql_include=["person_id"],
             sqlite_where=sa.text("status = 'registered'"),
             postgresql_where=sa.text("status = 'registered'"),
         ),

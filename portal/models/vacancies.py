@@ -77,7 +77,11 @@ class Recommendation(Timestamped, Base):
         sa.Index("ix_recommendations_follow_up", "county_code", "result", "follow_up_due", "id"),
         sa.Index("ix_recommendations_follow_up_city", "result", "follow_up_due", "id"),
         sa.Index("ix_recommendations_registration", "registration_id", "id"),
-    )
+        # The worklist's follow-ups: a county's open recommendations grouped by person, read from the index alone.
+        sa.Index("ix_recommendations_open", "county_code", "registration_id", "follow_up_due",
+                 sqlite_where=sa.text("result IN ('awaiting', 'interviewed')"),
+                 postgresql_where=sa.text("result IN ('awaiting', 'interviewed')")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vacancy_id: Mapped[int] = mapped_column(sa.ForeignKey("vacancies.id", ondelete="CASCADE"))

@@ -32,6 +32,8 @@ SESSION_STAFF = "staff_id"
 
 # What handlers ask for by name: the request's database session and the app's services.
 Db = NamedDependency[AsyncSession]
+# A read-only session on the statistics' read replica (the primary's when none is configured).
+Reader = NamedDependency[AsyncSession]
 Deps = NamedDependency[Services]
 # The signed-in resident (resident pages) and the signed-in staff member's scope (the staff workspace).
 Account = NamedDependency[ResidentAccount]

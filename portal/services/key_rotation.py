@@ -3,8 +3,8 @@ runs.
 
 Each batch is its own transaction, and each value is written back only where it is still the one that was read
 (a conditional UPDATE): a value the portal wrote in the meantime is already under the current key and is kept.
-A run can stop anywhere; the next one takes what is left. The keyed hashes of look-ups are not touched: their
-key does not rotate (see portal.crypto.lookup_key_of)."""
+A run can stop anywhere; the next one takes what is left; each run that ends is audited. The keyed hashes of
+look-ups are not touched: their key does not rotate (see portal.crypto.lookup_key_of)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.crypto import Cipher
 from portal.models import Base, Objection, Person, RegistrationDraft, StaffUser
+from portal.services import audit
 from portal.services.registration import DRAFT_PURPOSE
 from portal.services.staff_sign_in import TOTP_PURPOSE
 
@@ -122,4 +123,11 @@ async def rotate(
                 or 0
             )
         reports.append(report)
+    # One entry a run, under the key the values were moved to: what was moved, and what is still left (row ids and
+    # counts only, never a value).
+    async with sessionmaker() as session, session.begin():
+        await audit.record(session, audit.SYSTEM, "keys.rotate", "data_key", cipher.key_id.hex(), {
+            r.column: {"moved": r.moved, "changed_meanwhile": r.changed_meanwhile, "unreadable": r.unreadable,
+                       "left": r.left} for r in reports
+        })  # fmt: skip
     return reports

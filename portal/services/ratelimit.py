@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio import ConnectionPool
+
+if TYPE_CHECKING:
+    from redis.asyncio import ConnectionPool
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class Limiter:
 
 def make_limiter(redis_url: str | None, prefix: str) -> Limiter:
     if redis_url:
+        # Imported only here: redis-py is 7 MB of a worker's memory that a portal without Redis does not need.
+        from redis.asyncio import ConnectionPool
+
         # Our own pool, so that the app can close its connections when it stops.
         pool = ConnectionPool.from_url(redis_url)
         # limits documents `connection_pool` but annotates its **options as float | str | bool only.

@@ -312,13 +312,16 @@ class PeoplePage:
 
 
 async def people(
-    session: AsyncSession, scope: Scope, month: str, figure_key: str, *, area: str = "", page: int = 1
-) -> PeoplePage:
+    session: AsyncSession, scope: Scope, month: str, figure_key: str, *, area: str = "", page: int = 1,
+    reader: AsyncSession | None = None,
+) -> PeoplePage:  # fmt: skip
     """The people a figure counted, in the order they applied (by registration id); the list is audited, as it
     names them. At city scale a month's stock is hundreds of thousands of people: the total is the figure itself
     (counted from the same rows when the month was taken), and a page is read along the (month, county, flow,
     registration) index, or the (month, flow, registration) key for the city, before the names are joined to it,
-    so a page costs its 50 rows whatever the stock."""
+    so a page costs its 50 rows whatever the stock. `reader` (the read replica's session) reads them when given;
+    the audit entry is written through `session`, on the primary."""
+    reads = reader or session
     figure = BY_KEY.get(figure_key)
     if figure is None:
         raise NotFound()
@@ -330,14 +333,14 @@ async def people(
     if area != CITY:
         where.append(StatPerson.county_code == area)
         counted = counted.where(StatFigure.county_code == area)
-    total = int(await session.scalar(counted) or 0)
+    total = int(await reads.scalar(counted) or 0)
     win = paging.window(total, page, PAGE_SIZE)
     shown = (
         select(StatPerson.registration_id, StatPerson.county_code, StatPerson.end_reason)
         .where(*where).order_by(StatPerson.registration_id).limit(win.limit).offset(win.offset)
         .subquery()
     )  # fmt: skip
-    rows = await session.execute(
+    rows = await reads.execute(
         select(Registration.number, Person.name, shown.c.county_code, shown.c.end_reason)
         .join(Registration, Registration.id == shown.c.registration_id)
         .join(Person, Person.id == Registration.person_id)
