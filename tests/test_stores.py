@@ -56,7 +56,7 @@ async def test_phone_numbers_never_reach_the_store_keys(kind: str) -> None:
     if kind == "redis":
         keys = [key.decode() async for key in limiter.storage.bridge.storage.scan_iter("*")]
     else:
-        keys = [str(key) for key in limiter.storage.events]
+        keys = limiter.storage.keys()
     assert keys
     assert not [key for key in keys if "13800138000" in key]
     await limiter.reset(rule, "13800138000")
@@ -84,3 +84,18 @@ async def test_sessions_live_in_the_configured_store(kind: str, settings) -> Non
         await conn.execute(text("DELETE FROM sms_outbox"))
         await conn.execute(text("DELETE FROM resident_accounts"))
     await app.state.services.engine.dispose()
+
+
+def test_memory_windows_move_and_forget_keys_whose_window_has_passed(monkeypatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(ratelimit, "monotonic", lambda: now[0])
+    windows = ratelimit.MemoryWindows(sweep_seconds=30)
+    assert [windows.hit("notice/a", 2, 60) for _ in range(3)] == [True, True, False]
+    now[0] += 30
+    assert windows.hit("objection/b", 1, 3600)
+    assert not windows.hit("notice/a", 2, 60)  # both attempts still inside the minute
+    now[0] += 31
+    assert windows.hit("notice/a", 2, 60)  # the first two have left the window
+    now[0] += 61  # a sweep is due: the notice key's window has passed, the objection's hour has not
+    assert windows.hit("sms/c", 1, 60)
+    assert sorted(windows.keys()) == ["objection/b", "sms/c"]

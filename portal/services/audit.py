@@ -15,11 +15,13 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import sqlalchemy as sa
@@ -210,8 +212,10 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
-async def seal(session: AsyncSession, *, batch: int = 2000, full: bool = False) -> SealReport:
-    """Chain every committed, unsealed entry in id order, in a transaction that has written nothing yet.
+async def seal(session: AsyncSession, *, batch: int = 2000, full: bool = False, look_back: bool = True) -> SealReport:
+    """Chain every committed, unsealed entry in id order, in a transaction that has written nothing yet: those
+    among the LOOKBACK_IDS before the head (the whole log with `full`), or with `look_back=False` only those past
+    the highest id sealed (an entry whose commit came late waits for the next run that looks back).
 
     Safe in any number of processes at once: one sealer works at a time, the others return at once
     (PostgreSQL) or after it (SQLite). The caller commits, then may `write_checkpoint`."""
@@ -224,7 +228,14 @@ async def seal(session: AsyncSession, *, batch: int = 2000, full: bool = False) 
     ).first()  # fmt: skip
     seq, prev, head_entry = (head.seq, head.chain_mac, head.entry_id) if head else (0, GENESIS, 0)
     unsealed = ~sa.exists().where(AuditSeal.entry_id == AuditEntry.id)
-    conditions = [unsealed] if full else [AuditEntry.id > head_entry - LOOKBACK_IDS, unsealed]
+    if full:
+        conditions = [unsealed]
+    elif look_back:
+        conditions = [AuditEntry.id > head_entry - LOOKBACK_IDS, unsealed]
+    else:
+        # Nothing past the highest sealed id is sealed: one read of the seals' index, no probe per entry.
+        highest = await session.scalar(sa.select(sa.func.max(AuditSeal.entry_id)))
+        conditions = [AuditEntry.id > (highest or 0)]
     sealed, refused = 0, []
     while True:
         rows = (
@@ -288,10 +299,12 @@ def read_checkpoints(path: Path) -> tuple[dict[int, str], list[int]]:
     return checkpoints, bad
 
 
-async def seal_and_checkpoint(sessionmaker: Any, checkpoint_file: Path, *, full: bool = False) -> SealReport:
+async def seal_and_checkpoint(
+    sessionmaker: Any, checkpoint_file: Path, *, full: bool = False, look_back: bool = True
+) -> SealReport:
     """One sealing run in its own transaction, then a checkpoint of the new head if anything was sealed."""
     async with sessionmaker() as session:
-        report = await seal(session, full=full)
+        report = await seal(session, full=full, look_back=look_back)
         await session.commit()
         if report.sealed:
             current = await head(session)
@@ -731,15 +744,20 @@ class Sealer:
     """The in-app sealing schedule: a run shortly after every commit that wrote entries (`wake`), and
     one every `every_seconds` anyway, to seal what other processes wrote. A run waits `settle_seconds` after its
     wake-up, so that under load the commits of a moment are sealed in one transaction instead of each in its own
-    (which, on SQLite, took the write lock from the requests once per request)."""
+    (which, on SQLite, took the write lock from the requests once per request). A run after a wake-up seals what is
+    past the highest sealed id; one run in `look_back_seconds` (and every scheduled one) also looks back for entries
+    whose commit came late: at city scale that look-back cost 10 ms of database time, once per staff page."""
 
     def __init__(
-        self, sessionmaker: Any, checkpoint_file: Path, every_seconds: float, settle_seconds: float = 0.25
-    ) -> None:
+        self, sessionmaker: Any, checkpoint_file: Path, every_seconds: float, settle_seconds: float = 0.25,
+        look_back_seconds: float = 5.0,
+    ) -> None:  # fmt: skip
         self.sessionmaker = sessionmaker
         self.checkpoint_file = checkpoint_file
         self.every_seconds = every_seconds
         self.settle_seconds = settle_seconds
+        self.look_back_seconds = look_back_seconds
+        self._looked_back = -math.inf  # monotonic() at the last run that looked back
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -747,11 +765,17 @@ class Sealer:
 
     async def run(self) -> None:
         while True:
+            woken = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.every_seconds)
+                woken = True
                 await asyncio.sleep(self.settle_seconds)
             self._wake.clear()
+            now = monotonic()
+            look_back = not woken or now - self._looked_back >= self.look_back_seconds
             try:
-                await seal_and_checkpoint(self.sessionmaker, self.checkpoint_file)
+                await seal_and_checkpoint(self.sessionmaker, self.checkpoint_file, look_back=look_back)
+                if look_back:
+                    self._looked_back = now
             except Exception:  # the next run tries again; entries wait unsealed, nothing is lost
                 log.exception("audit sealing failed")

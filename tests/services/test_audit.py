@@ -330,6 +330,33 @@ async def test_a_late_commit_is_sealed_after_later_ids(db, services) -> None:
     assert (await audit.verify_chain(db)).ok
 
 
+async def test_a_quick_run_seals_past_the_highest_sealed_id_and_leaves_a_late_commit_to_a_look_back(
+    db, services
+) -> None:
+    """The sealer's run after a wake-up looks only past the highest sealed id. On PostgreSQL an entry whose commit
+    came after a later id was sealed is below it: the next run that looks back seals it. On SQLite writers take turns,
+    so ids commit in order and the quick run finds every entry."""
+    postgres = db.get_bind().dialect.name == "postgresql"
+    async with services.sessionmaker() as slow:
+        late = await audit.record(slow, CHIKAN_CLERK, "registration.accept", "registration", 1)
+        slow.add(late)
+        await slow.flush()  # takes an id now, commits later (as a long transaction would)
+        if postgres:
+            await audit.record(db, XIASHAN_CLERK, "registration.accept", "registration", 2)
+            await db.commit()
+            assert (await _seal(db)).sealed == 1
+        await slow.commit()
+    quick = await audit.seal(db, look_back=False)
+    await db.commit()
+    assert quick.sealed == (0 if postgres else 1)
+    looked = await audit.seal(db)
+    await db.commit()
+    assert looked.sealed == (1 if postgres else 0)
+    sealed = set((await db.execute(text("SELECT entry_id FROM audit_seals"))).scalars())
+    assert late.id in sealed
+    assert (await audit.verify_chain(db)).ok
+
+
 async def test_two_sealers_at_once_seal_each_entry_once(db, services) -> None:
     await _chain(db, 200, sealed=False)
 
